@@ -1,0 +1,57 @@
+namespace Sluice.Core.Events;
+
+/// <summary>Payload of <see cref="Topics.DocumentsSubmitted"/>: an upload was stored and accepted.</summary>
+/// <param name="Source">The uploaded bytes.</param>
+/// <param name="FileName">Sanitised file name as shown to users.</param>
+/// <param name="Format">Format detected by content sniffing at upload (e.g. <c>pdf</c>, <c>text</c>).</param>
+public sealed record DocumentSubmitted(BlobReference Source, string FileName, string Format);
+
+/// <summary>Where a page starts in the extracted text (UTF-16 code unit offset).</summary>
+public sealed record PageStart(int Page, int Offset);
+
+/// <summary>Payload of <see cref="Topics.DocumentsExtracted"/>: plain text is available by reference.</summary>
+/// <param name="Source">The original upload.</param>
+/// <param name="Text">UTF-8 plain text extracted from it.</param>
+/// <param name="Format">Detected format.</param>
+/// <param name="Characters">Length of the text in UTF-16 code units.</param>
+/// <param name="Pages">Page starts, when the format has pages.</param>
+public sealed record DocumentExtracted(
+    BlobReference Source, BlobReference Text, string Format, int Characters, IReadOnlyList<PageStart>? Pages);
+
+/// <summary>Payload of <see cref="Topics.ChunksCreated"/>: the chunk batch (JSON lines) by reference.</summary>
+public sealed record ChunksCreated(BlobReference Chunks, int Count);
+
+/// <summary>Lifecycle of one stage for one document.</summary>
+public enum StageState
+{
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+/// <summary>Payload of <see cref="Topics.DocumentsStatus"/>: a stage reports on a document.</summary>
+/// <param name="Stage">Stage name, e.g. <c>extract</c>.</param>
+/// <param name="State">New state.</param>
+/// <param name="Attempt">1-based attempt number within the current delivery.</param>
+/// <param name="Error">Reason, when failed.</param>
+/// <param name="Progress">0..1 while running, when the stage can tell.</param>
+/// <param name="Facts">Counts a stage learned, e.g. <c>chunks</c>.</param>
+public sealed record StageStatusChanged(
+    string Stage,
+    StageState State,
+    int Attempt,
+    string? Error = null,
+    double? Progress = null,
+    IReadOnlyDictionary<string, long>? Facts = null);
+
+/// <summary>One chunk of a document's text, as stored and as carried in a chunk batch.</summary>
+/// <param name="Id">Deterministic id derived from the document id, index and text.</param>
+/// <param name="DocumentId">Owning document.</param>
+/// <param name="Index">0-based position within the document.</param>
+/// <param name="Text">Chunk text.</param>
+/// <param name="Start">Start offset in the extracted text (UTF-16 code units, inclusive).</param>
+/// <param name="End">End offset in the extracted text (exclusive).</param>
+/// <param name="Page">1-based page of <see cref="Start"/>, when known.</param>
+/// <param name="Tokens">Word-piece count of the text (without special tokens).</param>
+public sealed record Chunk(string Id, string DocumentId, int Index, string Text, int Start, int End, int? Page, int Tokens);

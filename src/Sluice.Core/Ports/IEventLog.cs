@@ -1,0 +1,132 @@
+namespace Sluice.Core.Ports;
+
+/// <summary>
+/// The durable, partitioned event log: Kafka-shaped, whether it is Kafka or the embedded SQLite log.
+/// <list type="bullet">
+/// <item>A topic has a fixed number of partitions; records with the same key land on the same partition, in produce order.</item>
+/// <item>Offsets are per partition, start at 0 and grow by one per record.</item>
+/// <item>A produce call returns only once its records are durable (acknowledged); it throws otherwise.</item>
+/// <item>Consumers in one group split a topic's partitions between them; a committed offset is the next offset to read.</item>
+/// </list>
+/// </summary>
+public interface IEventLog
+{
+    /// <summary>Creates the topics that do not exist yet. Existing topics are left as they are.</summary>
+    Task EnsureTopicsAsync(IReadOnlyCollection<TopicSpec> topics, CancellationToken cancellationToken = default);
+
+    IEventProducer CreateProducer();
+
+    IEventConsumer CreateConsumer(ConsumerSettings settings);
+}
+
+/// <param name="Name">Topic name.</param>
+/// <param name="Partitions">Partition count (parallelism bound for a consumer group).</param>
+/// <param name="Retention">How long records are kept; <c>null</c> keeps the log's default.</param>
+public sealed record TopicSpec(string Name, int Partitions, TimeSpan? Retention = null);
+
+public readonly record struct TopicPartition(string Topic, int Partition)
+{
+    public override string ToString() => $"{Topic}[{Partition}]";
+}
+
+/// <summary>A position in a partition. As a commit, <see cref="Offset"/> is the next offset to read.</summary>
+public readonly record struct TopicPartitionOffset(string Topic, int Partition, long Offset)
+{
+    public TopicPartition TopicPartition => new(Topic, Partition);
+
+    public override string ToString() => $"{Topic}[{Partition}]@{Offset}";
+}
+
+/// <summary>A record to produce.</summary>
+public sealed record OutgoingRecord(
+    string Topic, string Key, ReadOnlyMemory<byte> Value, IReadOnlyDictionary<string, string>? Headers = null);
+
+/// <summary>A record read from the log.</summary>
+public sealed record ConsumedRecord(
+    string Topic,
+    int Partition,
+    long Offset,
+    string Key,
+    ReadOnlyMemory<byte> Value,
+    IReadOnlyDictionary<string, string> Headers,
+    DateTimeOffset Timestamp)
+{
+    public TopicPartition TopicPartition => new(Topic, Partition);
+}
+
+public interface IEventProducer : IAsyncDisposable
+{
+    /// <summary>
+    /// Produces the records and returns their positions, in order, once every one is durable.
+    /// Records of one key keep their order. Throws <see cref="EventLogException"/> when any record
+    /// could not be made durable; the caller must then treat the whole call as failed (some records
+    /// may still have been written: at-least-once).
+    /// </summary>
+    Task<IReadOnlyList<TopicPartitionOffset>> ProduceAsync(
+        IReadOnlyList<OutgoingRecord> records, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Settings of a group member.</summary>
+/// <param name="GroupId">Consumer group; one per stage.</param>
+/// <param name="Topics">Subscribed topics.</param>
+public sealed record ConsumerSettings(string GroupId, IReadOnlyList<string> Topics)
+{
+    /// <summary>Static member id (Kafka <c>group.instance.id</c>); <c>null</c> for a dynamic member.</summary>
+    public string? InstanceId { get; init; }
+
+    /// <summary>Called when partitions are assigned to this member, from inside <see cref="IEventConsumer.PollAsync"/>.</summary>
+    public Action<IReadOnlyCollection<TopicPartition>>? OnAssigned { get; init; }
+
+    /// <summary>
+    /// Called before partitions are taken away, from inside <see cref="IEventConsumer.PollAsync"/>.
+    /// Returns the offsets to commit for them before they go to another member.
+    /// </summary>
+    public Func<IReadOnlyCollection<TopicPartition>, IReadOnlyCollection<TopicPartitionOffset>>? OnRevoking { get; init; }
+}
+
+/// <summary>
+/// A consumer group member. Not thread-safe: one loop calls all members, as with a Kafka consumer.
+/// </summary>
+public interface IEventConsumer : IAsyncDisposable
+{
+    string GroupId { get; }
+
+    /// <summary>Partitions currently assigned to this member.</summary>
+    IReadOnlyCollection<TopicPartition> Assignment { get; }
+
+    /// <summary>
+    /// Returns up to <paramref name="maxRecords"/> records from assigned, non-paused partitions, waiting
+    /// at most <paramref name="timeout"/> for the first one. Also does group membership work
+    /// (heartbeats, rebalances), so it must be called regularly even while all partitions are paused.
+    /// </summary>
+    Task<IReadOnlyList<ConsumedRecord>> PollAsync(int maxRecords, TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops fetching from the partitions until resumed; the position is kept.</summary>
+    void Pause(IEnumerable<TopicPartition> partitions);
+
+    void Resume(IEnumerable<TopicPartition> partitions);
+
+    /// <summary>Commits next-offsets-to-read. Offsets of partitions not assigned to this member are ignored.</summary>
+    Task CommitAsync(IReadOnlyCollection<TopicPartitionOffset> offsets, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The log could not do what was asked (not durable, unreachable, record too large…).</summary>
+public class EventLogException : Exception
+{
+    public EventLogException()
+    {
+    }
+
+    public EventLogException(string message)
+        : base(message)
+    {
+    }
+
+    public EventLogException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>True when trying again later may succeed (broker down, timeout, busy database).</summary>
+    public bool IsTransient { get; init; } = true;
+}

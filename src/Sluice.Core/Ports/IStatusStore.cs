@@ -1,0 +1,76 @@
+using Sluice.Core.Events;
+
+namespace Sluice.Core.Ports;
+
+/// <summary>Overall state of a document, derived from its stages.</summary>
+public enum DocumentState
+{
+    Accepted,
+    Processing,
+    Completed,
+    Failed,
+}
+
+/// <summary>What the API knows of a document when it is accepted.</summary>
+public sealed record DocumentRecord(
+    string Id,
+    string Tenant,
+    string FileName,
+    string ContentType,
+    string Format,
+    BlobReference Source,
+    DateTimeOffset AcceptedAt);
+
+/// <summary>One stage's view of a document.</summary>
+public sealed record StageStatus(
+    StageState State,
+    int Attempts,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    string? Error,
+    double? Progress);
+
+/// <summary>The stage and reason of a failure.</summary>
+public sealed record DocumentError(string Stage, string Reason);
+
+/// <summary>The status projection's view of a document.</summary>
+public sealed record DocumentStatus(
+    DocumentRecord Document,
+    DocumentState State,
+    DocumentError? Error,
+    int? Chunks,
+    IReadOnlyDictionary<string, StageStatus> Stages,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>A page of results; <see cref="Next"/> is the cursor of the next page, if any.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
+
+/// <summary>
+/// The status projection: registered documents and the per-stage state folded from status events.
+/// Applying the same event twice has no further effect.
+/// </summary>
+public interface IStatusStore
+{
+    /// <summary>Registers a document unless it exists; returns the stored status and whether it was created.</summary>
+    Task<(DocumentStatus Status, bool Created)> RegisterAsync(DocumentRecord document, CancellationToken cancellationToken = default);
+
+    Task<DocumentStatus?> GetAsync(string documentId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists documents newest first.</summary>
+    Task<Page<DocumentStatus>> ListAsync(string tenant, int limit, string? cursor, CancellationToken cancellationToken = default);
+
+    /// <summary>Folds a stage status event in; returns false when the event id was applied before.</summary>
+    Task<bool> ApplyAsync(EventEnvelope statusEvent, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Chunks by document, replaced as a whole when a document is chunked again.</summary>
+public interface IChunkStore
+{
+    /// <summary>Atomically replaces the document's chunks with <paramref name="chunks"/>.</summary>
+    Task ReplaceAsync(string documentId, IReadOnlyList<Chunk> chunks, CancellationToken cancellationToken = default);
+
+    /// <summary>Chunks in index order, from <paramref name="fromIndex"/>.</summary>
+    Task<IReadOnlyList<Chunk>> ListAsync(string documentId, int fromIndex, int limit, CancellationToken cancellationToken = default);
+
+    Task<int> CountAsync(string documentId, CancellationToken cancellationToken = default);
+}
