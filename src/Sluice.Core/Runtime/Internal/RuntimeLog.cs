@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Logging;
+
+namespace Sluice.Core.Runtime.Internal;
+
+internal static partial class RuntimeLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Stage {Stage} consuming {Topic} with parallelism {Parallelism}")]
+    public static partial void Started(ILogger logger, string stage, string topic, int parallelism);
+
+    [LoggerMessage(2, LogLevel.Information, "Stage {Stage} stopped; {Abandoned} in-flight records left for redelivery")]
+    public static partial void Stopped(ILogger logger, string stage, int abandoned);
+
+    [LoggerMessage(3, LogLevel.Error, "Stage {Stage} skipped an unreadable record at {Topic}[{Partition}]@{Offset}: {Reason}")]
+    public static partial void PoisonRecord(ILogger logger, string stage, string topic, int partition, long offset, string reason);
+
+    [LoggerMessage(4, LogLevel.Warning, "Stage {Stage} failed document {DocumentId}: {Reason}")]
+    public static partial void PermanentFailure(ILogger logger, string stage, string documentId, string reason);
+
+    [LoggerMessage(5, LogLevel.Information, "Stage {Stage} will retry document {DocumentId} (attempt {Attempt}) in {Delay}: {Reason}")]
+    public static partial void TransientFailure(ILogger logger, string stage, string documentId, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(6, LogLevel.Warning, "Stage {Stage} could not publish; retrying in {Delay}")]
+    public static partial void PublishFailed(ILogger logger, Exception exception, string stage, TimeSpan delay);
+
+    [LoggerMessage(7, LogLevel.Warning, "Stage {Stage} could not poll or commit; retrying in {Delay}")]
+    public static partial void LogUnavailable(ILogger logger, Exception exception, string stage, TimeSpan delay);
+
+    [LoggerMessage(8, LogLevel.Debug, "Stage {Stage} paused {Partition} at {InFlight} in-flight records")]
+    public static partial void Paused(ILogger logger, string stage, string partition, int inFlight);
+}

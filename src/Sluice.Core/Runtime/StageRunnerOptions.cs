@@ -1,0 +1,41 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sluice.Core.Runtime;
+
+/// <summary>How a stage consumes: parallelism, in-flight bounds, commits, retries and shutdown.</summary>
+public sealed class StageRunnerOptions
+{
+    /// <summary>
+    /// Records handled at once. Records of one key (document) always go to the same lane, in order,
+    /// so parallelism never reorders a document's events.
+    /// </summary>
+    [Range(1, 1024)]
+    public int MaxParallelism { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>In-flight records per partition before the partition is paused (polling goes on).</summary>
+    [Range(1, 100_000)]
+    public int MaxInFlightPerPartition { get; set; } = 32;
+
+    /// <summary>Longest wait of one poll; bounds how late completions are committed and partitions resumed.</summary>
+    public TimeSpan PollTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How often finished offsets are committed (also on revoke and shutdown).</summary>
+    public TimeSpan CommitInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Attempts of a transient failure, in place, before the document fails.</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 4;
+
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>On shutdown, how long in-flight work may finish before it is abandoned (and redelivered later).</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Least time between two progress reports of one record.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Whether the runner publishes stage status events (off for the status projection itself).</summary>
+    public bool ReportStatus { get; set; } = true;
+}
