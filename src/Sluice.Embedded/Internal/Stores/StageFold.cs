@@ -1,0 +1,61 @@
+using Sluice.Core.Events;
+using Sluice.Core.Ports;
+
+namespace Sluice.Embedded.Internal.Stores;
+
+/// <summary>Pure rules that fold status events into stage and document state.</summary>
+internal static class StageFold
+{
+    public static StageStatus Apply(StageStatus? current, StageStatusChanged change, DateTimeOffset at)
+    {
+        var previous = current ?? new StageStatus(StageState.Pending, 0, null, null, null, null);
+        return change.State switch
+        {
+            // A progress report refines the running attempt; a plain Running starts a new attempt.
+            StageState.Running when change.Progress is { } progress && previous.State == StageState.Running
+                => previous with { Progress = progress },
+            StageState.Running when change.Progress is not null => previous,
+            StageState.Running => new StageStatus(StageState.Running, previous.Attempts + 1, at, null, null, 0),
+            StageState.Succeeded => previous with
+            {
+                State = StageState.Succeeded,
+                Attempts = Math.Max(previous.Attempts, 1),
+                StartedAt = previous.StartedAt ?? at,
+                FinishedAt = at,
+                Error = null,
+                Progress = 1,
+            },
+            StageState.Failed => previous with
+            {
+                State = StageState.Failed,
+                Attempts = Math.Max(previous.Attempts, 1),
+                StartedAt = previous.StartedAt ?? at,
+                FinishedAt = at,
+                Error = change.Error,
+            },
+            _ => previous,
+        };
+    }
+
+    /// <summary>Failed if any stage failed; completed when every pipeline stage succeeded.</summary>
+    public static (DocumentState State, DocumentError? Error) Document(
+        IReadOnlyList<string> pipeline, IReadOnlyDictionary<string, StageStatus> stages)
+    {
+        foreach (var name in pipeline.Concat(stages.Keys.Except(pipeline)))
+        {
+            if (stages.TryGetValue(name, out var stage) && stage.State == StageState.Failed)
+            {
+                return (DocumentState.Failed, new DocumentError(name, stage.Error ?? "failed"));
+            }
+        }
+
+        if (pipeline.All(name => stages.TryGetValue(name, out var s) && s.State == StageState.Succeeded))
+        {
+            return (DocumentState.Completed, null);
+        }
+
+        return stages.Values.Any(s => s.State != StageState.Pending)
+            ? (DocumentState.Processing, null)
+            : (DocumentState.Accepted, null);
+    }
+}

@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Sluice.Core.Events;
+using Sluice.Core.Ports;
+using Sluice.Embedded.Internal.Stores;
+
+namespace Sluice.Embedded;
+
+/// <summary>
+/// The status projection in SQLite. Status events are folded in one transaction each, together with
+/// the event id, so a redelivered event changes nothing.
+/// </summary>
+public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, TimeProvider? timeProvider = null) : IStatusStore
+{
+    private readonly SqliteFile _file = new(options.Value.StatusPath, StatusSchema.Sql);
+    private readonly IReadOnlyList<string> _pipeline = [.. options.Value.PipelineStages];
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    public async Task<(DocumentStatus Status, bool Created)> RegisterAsync(DocumentRecord document, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        bool created;
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = """
+                INSERT OR IGNORE INTO documents (id, tenant, file_name, content_type, format, source_json, accepted_at, state, updated_at)
+                VALUES ($id, $tenant, $name, $type, $format, $source, $at, $state, $at)
+                """;
+            insert.Parameters.AddWithValue("$id", document.Id);
+            insert.Parameters.AddWithValue("$tenant", document.Tenant);
+            insert.Parameters.AddWithValue("$name", document.FileName);
+            insert.Parameters.AddWithValue("$type", document.ContentType);
+            insert.Parameters.AddWithValue("$format", document.Format);
+            insert.Parameters.AddWithValue("$source", JsonSerializer.Serialize(document.Source, SluiceJson.Options));
+            insert.Parameters.AddWithValue("$at", Format(document.AcceptedAt));
+            insert.Parameters.AddWithValue("$state", nameof(DocumentState.Accepted));
+            created = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
+        }
+
+        var status = await ReadAsync(connection, null, document.Id, cancellationToken)
+                     ?? throw new InvalidOperationException($"Document {document.Id} vanished right after it was registered.");
+        return (status, created);
+    }
+
+    public async Task<DocumentStatus?> GetAsync(string documentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        return await ReadAsync(connection, null, documentId, cancellationToken);
+    }
+
+    public async Task<Page<DocumentStatus>> ListAsync(string tenant, int limit, string? cursor, CancellationToken cancellationToken = default)
+    {
+        var before = long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var c) ? c : long.MaxValue;
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        var ids = new List<(long Seq, string Id)>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT seq, id FROM documents WHERE tenant = $tenant AND seq < $before ORDER BY seq DESC LIMIT $limit";
+            command.Parameters.AddWithValue("$tenant", tenant);
+            command.Parameters.AddWithValue("$before", before);
+            command.Parameters.AddWithValue("$limit", limit + 1);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add((reader.GetInt64(0), reader.GetString(1)));
+            }
+        }
+
+        var items = new List<DocumentStatus>(Math.Min(ids.Count, limit));
+        foreach (var (_, id) in ids.Take(limit))
+        {
+            if (await ReadAsync(connection, null, id, cancellationToken) is { } status)
+            {
+                items.Add(status);
+            }
+        }
+
+        var next = ids.Count > limit ? ids[limit - 1].Seq.ToString(CultureInfo.InvariantCulture) : null;
+        return new Page<DocumentStatus>(items, next);
+    }
+
+    public async Task<bool> ApplyAsync(EventEnvelope statusEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(statusEvent);
+        var change = statusEvent.GetData<StageStatusChanged>();
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        if (await ExecuteAsync(connection, "INSERT OR IGNORE INTO applied_events (event_id, applied_at) VALUES ($p0, $p1)",
+                cancellationToken, statusEvent.Id, Format(_time.GetUtcNow())) == 0)
+        {
+            return false;
+        }
+
+        var current = await ReadAsync(connection, transaction, statusEvent.DocumentId, cancellationToken);
+        if (current is null)
+        {
+            // Status of a document this store never registered (its registration was lost): keep what we know.
+            var unknown = new BlobReference(string.Empty, string.Empty, 0, "application/octet-stream");
+            await ExecuteAsync(connection, """
+                INSERT OR IGNORE INTO documents (id, tenant, file_name, content_type, format, source_json, accepted_at, state, updated_at)
+                VALUES ($p0, $p1, '', 'application/octet-stream', 'unknown', $p2, $p3, 'Accepted', $p3)
+                """, cancellationToken, statusEvent.DocumentId, statusEvent.Tenant,
+                JsonSerializer.Serialize(unknown, SluiceJson.Options), Format(statusEvent.OccurredAt));
+            current = await ReadAsync(connection, transaction, statusEvent.DocumentId, cancellationToken);
+        }
+
+        current!.Stages.TryGetValue(change.Stage, out var previousStage);
+        var stage = StageFold.Apply(previousStage?.Attempts == 0 ? null : previousStage, change, statusEvent.OccurredAt);
+        await ExecuteAsync(connection, """
+            INSERT INTO stages (document_id, stage, state, attempts, started_at, finished_at, error, progress)
+            VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7)
+            ON CONFLICT (document_id, stage) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
+                started_at = excluded.started_at, finished_at = excluded.finished_at, error = excluded.error, progress = excluded.progress
+            """, cancellationToken, statusEvent.DocumentId, change.Stage, stage.State.ToString(), stage.Attempts,
+            FormatOrNull(stage.StartedAt), FormatOrNull(stage.FinishedAt), stage.Error, stage.Progress);
+
+        var stages = new Dictionary<string, StageStatus>(current.Stages) { [change.Stage] = stage };
+        var (state, error) = StageFold.Document(_pipeline, stages);
+        long? chunks = change.Facts is { } facts && facts.TryGetValue("chunks", out var n) ? n : null;
+        await ExecuteAsync(connection, """
+            UPDATE documents SET state = $p1, error_stage = $p2, error_reason = $p3, chunks = COALESCE($p4, chunks), updated_at = $p5
+            WHERE id = $p0
+            """, cancellationToken, statusEvent.DocumentId, state.ToString(), error?.Stage, error?.Reason, chunks,
+            Format(_time.GetUtcNow()));
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    private async Task<DocumentStatus?> ReadAsync(
+        SqliteConnection connection, SqliteTransaction? transaction, string documentId, CancellationToken cancellationToken)
+    {
+        DocumentStatus? status = null;
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = """
+                SELECT id, tenant, file_name, content_type, format, source_json, accepted_at, state, error_stage, error_reason, chunks, updated_at
+                FROM documents WHERE id = $id
+                """;
+            command.Parameters.AddWithValue("$id", documentId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+
+            var record = new DocumentRecord(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                JsonSerializer.Deserialize<BlobReference>(reader.GetString(5), SluiceJson.Options)!, Parse(reader.GetString(6)));
+            status = new DocumentStatus(
+                record,
+                Enum.Parse<DocumentState>(reader.GetString(7)),
+                reader.IsDBNull(8) ? null : new DocumentError(reader.GetString(8), reader.IsDBNull(9) ? string.Empty : reader.GetString(9)),
+                reader.IsDBNull(10) ? null : reader.GetInt32(10),
+                new Dictionary<string, StageStatus>(),
+                Parse(reader.GetString(11)));
+        }
+
+        var stages = _pipeline.ToDictionary(s => s, _ => new StageStatus(StageState.Pending, 0, null, null, null, null));
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "SELECT stage, state, attempts, started_at, finished_at, error, progress FROM stages WHERE document_id = $id";
+            command.Parameters.AddWithValue("$id", documentId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stages[reader.GetString(0)] = new StageStatus(
+                    Enum.Parse<StageState>(reader.GetString(1)),
+                    reader.GetInt32(2),
+                    reader.IsDBNull(3) ? null : Parse(reader.GetString(3)),
+                    reader.IsDBNull(4) ? null : Parse(reader.GetString(4)),
+                    reader.IsDBNull(5) ? null : reader.GetString(5),
+                    reader.IsDBNull(6) ? null : reader.GetDouble(6));
+            }
+        }
+
+        return status with { Stages = stages };
+    }
+
+    private static async Task<int> ExecuteAsync(
+        SqliteConnection connection, string sql, CancellationToken cancellationToken, params object?[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            command.Parameters.AddWithValue($"$p{i}", parameters[i] ?? DBNull.Value);
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    private static string? FormatOrNull(DateTimeOffset? value) => value is { } v ? Format(v) : null;
+
+    private static DateTimeOffset Parse(string value)
+        => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+}

@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sluice.Embedded;
+
+/// <summary>Where the embedded status and chunk stores keep their SQLite files.</summary>
+public sealed class SqliteStoreOptions
+{
+    [Required]
+    public string StatusPath { get; set; } = "status.db";
+
+    [Required]
+    public string ChunksPath { get; set; } = "chunks.db";
+
+    /// <summary>
+    /// The stages a document must pass to be <c>completed</c>, in pipeline order; they are also the stages
+    /// listed (as <c>pending</c> until they report) in a document's status.
+    /// </summary>
+    [MinLength(1)]
+    public IList<string> PipelineStages { get; set; } = [];
+}
