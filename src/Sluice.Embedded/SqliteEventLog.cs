@@ -48,6 +48,9 @@ public sealed class SqliteEventLog : IEventLog, IAsyncDisposable
         EventLogLog.Opened(_logger, _connections.FullPath);
     }
 
+    /// <summary>Write transactions the producers committed so far (group commit puts many produce calls in one).</summary>
+    internal long CommittedProduceBatches => _writer.CommittedBatches;
+
     public Task EnsureTopicsAsync(IReadOnlyCollection<TopicSpec> topics, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(topics);

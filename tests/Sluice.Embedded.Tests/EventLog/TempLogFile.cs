@@ -19,7 +19,7 @@ internal sealed class TempLogFile : IDisposable
         {
             Path = Path,
             PollInterval = TimeSpan.FromMilliseconds(20),
-            SessionTimeout = TimeSpan.FromSeconds(10),
+            SessionTimeout = TimeSpan.FromSeconds(60),
         };
         configure?.Invoke(options);
         return options;

@@ -142,7 +142,7 @@ internal sealed class GroupCoordinator(
                     $"Member '{memberId}' of group '{groupId}' was fenced: another consumer joined with the same instance id.");
             }
 
-            changed = stored is null;
+            changed = !string.Equals(stored, _incarnation, StringComparison.Ordinal);
         }
 
         using (var expired = Command(

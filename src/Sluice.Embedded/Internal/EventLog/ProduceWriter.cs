@@ -22,6 +22,7 @@ internal sealed class ProduceWriter : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Task _loop;
+    private long _committedBatches;
 
     public ProduceWriter(
         SqliteConnectionFactory connections,
@@ -43,6 +44,9 @@ internal sealed class ProduceWriter : IAsyncDisposable
         });
         _loop = Task.Run(RunAsync);
     }
+
+    /// <summary>Transactions committed so far (each holds one or more produce calls).</summary>
+    public long CommittedBatches => Interlocked.Read(ref _committedBatches);
 
     public async Task<IReadOnlyList<TopicPartitionOffset>> ProduceAsync(ProduceRequest request, CancellationToken cancellationToken = default)
     {
@@ -128,6 +132,7 @@ internal sealed class ProduceWriter : IAsyncDisposable
             return false;
         }
 
+        Interlocked.Increment(ref _committedBatches);
         foreach (var topic in created)
         {
             _catalog.Remember(topic);
