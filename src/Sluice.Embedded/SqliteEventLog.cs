@@ -65,7 +65,7 @@ public sealed class SqliteEventLog : IEventLog, IAsyncDisposable
         {
             using var connection = _connections.Open();
             var created = WriteTransaction.Run(connection, c =>
-                topics.Where(spec => _catalog.Find(c, spec.Name) is null).Select(spec => _catalog.Create(c, spec)).ToList());
+                topics.DistinctBy(spec => spec.Name, StringComparer.Ordinal).Where(spec => _catalog.Find(c, spec.Name) is null).Select(spec => _catalog.Create(c, spec)).ToList());
             foreach (var topic in created)
             {
                 _catalog.Remember(topic);

@@ -91,8 +91,8 @@ internal sealed class ProduceWriter : IAsyncDisposable
 
                 if (batch.Count > 0)
                 {
-                    connection ??= _connections.Open();
-                    if (!WriteBatch(connection, batch))
+                    connection ??= TryOpen(batch);
+                    if (connection is not null && !WriteBatch(connection, batch))
                     {
                         connection.Dispose();
                         connection = null;
@@ -105,6 +105,25 @@ internal sealed class ProduceWriter : IAsyncDisposable
         finally
         {
             connection?.Dispose();
+        }
+    }
+
+    private SqliteConnection? TryOpen(List<ProduceRequest> batch)
+    {
+        try
+        {
+            return _connections.Open();
+        }
+        catch (SqliteException exception)
+        {
+            EventLogLog.BatchFailed(_logger, batch.Count, exception);
+            var failure = EventLogErrors.From(exception, "open the log file");
+            foreach (var request in batch)
+            {
+                request.Fail(failure);
+            }
+
+            return null;
         }
     }
 

@@ -8,7 +8,9 @@ namespace Sluice.Embedded.Internal.EventLog;
 /// <summary>
 /// A consumer group member over the SQLite log. Group work (heartbeat, rebalance) happens inside
 /// <see cref="PollAsync"/>, before any fetch, so a member that lost its session never fetches again without
-/// first finding out.
+/// first finding out. Partitions lost because this member's session expired are reported through
+/// <see cref="ConsumerSettings.OnRevoking"/> too, but the offsets it returns are not committed: another member
+/// may already own them.
 /// </summary>
 internal sealed class SqliteEventConsumer : IEventConsumer
 {

@@ -17,7 +17,16 @@ internal sealed class SqliteEventProducer(ProduceWriter writer, int maxRecordByt
             return Task.FromResult<IReadOnlyList<TopicPartitionOffset>>([]);
         }
 
-        var request = ProduceRequest.Create(records, maxRecordBytes, cancellationToken);
+        ProduceRequest request;
+        try
+        {
+            request = ProduceRequest.Create(records, maxRecordBytes, cancellationToken);
+        }
+        catch (EventLogException exception)
+        {
+            return Task.FromException<IReadOnlyList<TopicPartitionOffset>>(exception);
+        }
+
         return writer.ProduceAsync(request, cancellationToken);
     }
 
