@@ -1,1 +1,27 @@
-return 0;
+using System.CommandLine;
+using Sluice.Cli.Client;
+using Sluice.Cli.Commands;
+
+var root = new RootCommand("Sluice: event-driven document ingestion for AI")
+{
+    ServeCommand.Create(),
+    IngestCommand.Create(),
+    StatusCommand.Create(),
+};
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    await Console.Error.WriteLineAsync($"sluice: {parse.Errors[0].Message} (see 'sluice --help')");
+    return 2;
+}
+
+try
+{
+    return await parse.InvokeAsync();
+}
+catch (CliException ex)
+{
+    await Console.Error.WriteLineAsync($"sluice: {ex.Message}");
+    return ex.ExitCode;
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Sluice.Cli.Client;
+
+/// <summary>A document as the API returns it (only the fields the CLI shows).</summary>
+internal sealed record DocumentView(
+    string Id,
+    string Filename,
+    string Format,
+    long Bytes,
+    string Status,
+    ErrorView? Error,
+    int? Chunks,
+    Dictionary<string, StageView> Stages)
+{
+    public bool IsTerminal => Status is "completed" or "failed";
+}
+
+internal sealed record ErrorView(string Stage, string Reason);
+
+internal sealed record StageView(string Status, int Attempts, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, double? Progress);
+
+internal sealed record ProblemView(string? Title, string? Detail, int? Status);
+
+/// <summary>The server said no, or could not be reached: one line for the user, and an exit code.</summary>
+internal sealed class CliException(string message, int exitCode) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>Thin HTTP client of the Sluice API for the client commands.</summary>
+internal sealed class SluiceClient(HttpClient http) : IDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+    };
+
+    public Uri BaseAddress => http.BaseAddress!;
+
+    public static SluiceClient Create(Uri server) => new(new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromMinutes(30) });
+
+    /// <summary>Uploads a file, streaming it. Returns the document, or throws for a rejection.</summary>
+    public async Task<(DocumentView Document, bool Created)> UploadAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        using var form = new MultipartFormDataContent();
+        var content = new StreamContent(file);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(content, "file", Path.GetFileName(path));
+        using var response = await SendAsync(() => http.PostAsync(new Uri("v1/documents", UriKind.Relative), form, cancellationToken));
+        if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK)
+        {
+            var document = await response.Content.ReadFromJsonAsync<DocumentView>(Json, cancellationToken)
+                           ?? throw new CliException("the server answered an empty document", 3);
+            return (document, response.StatusCode == HttpStatusCode.Accepted);
+        }
+
+        throw new CliException($"{Path.GetFileName(path)}: {await DescribeAsync(response, cancellationToken)}", 1);
+    }
+
+    public async Task<DocumentView> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => http.GetAsync(new Uri($"v1/documents/{Uri.EscapeDataString(id)}", UriKind.Relative), cancellationToken));
+        if (response.IsSuccessStatusCode)
+        {
+            return await response.Content.ReadFromJsonAsync<DocumentView>(Json, cancellationToken)
+                   ?? throw new CliException("the server answered an empty document", 3);
+        }
+
+        throw new CliException(await DescribeAsync(response, cancellationToken), response.StatusCode == HttpStatusCode.NotFound ? 4 : 3);
+    }
+
+    public async Task<string> GetRawAsync(string id, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => http.GetAsync(new Uri($"v1/documents/{Uri.EscapeDataString(id)}", UriKind.Relative), cancellationToken));
+        if (response.IsSuccessStatusCode)
+        {
+            return await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+
+        throw new CliException(await DescribeAsync(response, cancellationToken), response.StatusCode == HttpStatusCode.NotFound ? 4 : 3);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send)
+    {
+        try
+        {
+            return await send();
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new CliException(
+                $"cannot reach the Sluice server at {http.BaseAddress} ({ex.Message}); start it with 'sluice serve' or pass --server URL", 3);
+        }
+    }
+
+    private static async Task<string> DescribeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var problem = await response.Content.ReadFromJsonAsync<ProblemView>(Json, cancellationToken);
+            if (problem?.Detail is { Length: > 0 } detail)
+            {
+                return $"{(int)response.StatusCode} {problem.Title}: {detail}";
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return $"the server answered {(int)response.StatusCode} {response.ReasonPhrase}";
+    }
+
+    public void Dispose() => http.Dispose();
+}

@@ -1,0 +1,148 @@
+using System.CommandLine;
+using Sluice.Cli.Client;
+using Spectre.Console;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary><c>sluice ingest PATH...</c>: upload files and folders, then follow them to a terminal state.</summary>
+internal static class IngestCommand
+{
+    private const int UploadConcurrency = 4;
+
+    public static Command Create()
+    {
+        var paths = new Argument<string[]>("paths") { Description = "Files or folders (recursive) to upload", Arity = ArgumentArity.OneOrMore };
+        var noWait = new Option<bool>("--no-wait") { Description = "Return once uploads are accepted, without waiting for processing" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for processing (default 600)", DefaultValueFactory = _ => 600 };
+        var server = ServerOption.Create();
+        var command = new Command("ingest", "Upload documents to a running Sluice server and wait until each is completed or failed")
+        {
+            paths, noWait, timeout, server,
+        };
+        command.SetAction((result, cancellationToken) => RunAsync(
+            result.GetValue(paths)!, result.GetValue(noWait), TimeSpan.FromSeconds(result.GetValue(timeout)), result.GetValue(server), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string[] paths, bool noWait, TimeSpan timeout, string? server, CancellationToken cancellationToken)
+    {
+        var files = ExpandPaths(paths);
+        using var client = SluiceClient.Create(ServerOption.Resolve(server));
+        var documents = new Dictionary<string, DocumentView>(StringComparer.Ordinal);
+        var rejected = new List<string>();
+
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async progress =>
+            {
+                var uploading = progress.AddTask("Uploading", maxValue: files.Count);
+                await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = UploadConcurrency, CancellationToken = cancellationToken },
+                    async (file, token) =>
+                    {
+                        try
+                        {
+                            var (document, _) = await client.UploadAsync(file, token);
+                            lock (documents)
+                            {
+                                documents[file] = document;
+                            }
+                        }
+                        catch (CliException ex) when (ex.ExitCode == 1)
+                        {
+                            lock (rejected)
+                            {
+                                rejected.Add(ex.Message);
+                            }
+                        }
+
+                        uploading.Increment(1);
+                    });
+
+                if (noWait || documents.Count == 0)
+                {
+                    return;
+                }
+
+                var processing = progress.AddTask("Processing", maxValue: documents.Count);
+                var deadline = DateTimeOffset.UtcNow + timeout;
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    foreach (var (file, document) in documents.Where(d => !d.Value.IsTerminal).ToList())
+                    {
+                        documents[file] = await client.GetAsync(document.Id, cancellationToken);
+                    }
+
+                    processing.Value = documents.Values.Count(d => d.IsTerminal);
+                    if (processing.Value >= documents.Count || DateTimeOffset.UtcNow > deadline)
+                    {
+                        break;
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+                }
+            });
+
+        PrintSummary(documents, rejected, noWait);
+        var failed = documents.Values.Count(d => d.Status == "failed");
+        var unfinished = noWait ? 0 : documents.Values.Count(d => !d.IsTerminal);
+        if (unfinished > 0)
+        {
+            await Console.Error.WriteLineAsync($"sluice: {unfinished} document(s) were still processing after {timeout.TotalSeconds:0} s");
+        }
+
+        return failed + rejected.Count + unfinished > 0 ? 1 : 0;
+    }
+
+    private static List<string> ExpandPaths(string[] paths)
+    {
+        var files = new List<string>();
+        foreach (var path in paths)
+        {
+            if (File.Exists(path))
+            {
+                files.Add(path);
+            }
+            else if (Directory.Exists(path))
+            {
+                files.AddRange(Directory
+                    .EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System })
+                    .Where(f => !Path.GetFileName(f).StartsWith('.'))
+                    .Order(StringComparer.Ordinal));
+            }
+            else
+            {
+                throw new CliException($"'{path}' is neither a file nor a folder", 2);
+            }
+        }
+
+        return files.Count > 0 ? files : throw new CliException("no files to upload", 2);
+    }
+
+    private static void PrintSummary(Dictionary<string, DocumentView> documents, List<string> rejected, bool noWait)
+    {
+        var table = new Table().AddColumns("File", "Id", "Status", "Chunks", "Error");
+        foreach (var (file, d) in documents.OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            var status = d.Status switch
+            {
+                "completed" => "[green]completed[/]",
+                "failed" => "[red]failed[/]",
+                _ => Markup.Escape(d.Status),
+            };
+            var error = d.Error is { } e ? Markup.Escape($"{e.Stage}: {e.Reason}") : string.Empty;
+            table.AddRow(Markup.Escape(Path.GetFileName(file)), d.Id, status, d.Chunks?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", error);
+        }
+
+        AnsiConsole.Write(table);
+        foreach (var reason in rejected)
+        {
+            AnsiConsole.MarkupLine($"[red]rejected[/] {Markup.Escape(reason)}");
+        }
+
+        var completed = documents.Values.Count(d => d.Status == "completed");
+        AnsiConsole.MarkupLine(noWait
+            ? $"{documents.Count} accepted, {rejected.Count} rejected"
+            : $"{completed} completed, {documents.Values.Count(d => d.Status == "failed")} failed, {rejected.Count} rejected");
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text;
+using System.Text.Json;
+using Sluice.Core.Events;
+using Sluice.Core.Ports;
+using Sluice.Core.Stages;
+
+namespace Sluice.Processing.Stages;
+
+/// <summary>
+/// <c>documents.extracted</c> → <c>chunks.created</c>: splits the extracted text into token-bounded chunks,
+/// replaces the document's chunk set (deterministic ids, so a replay writes the same rows) and publishes
+/// the batch by reference as JSON lines.
+/// </summary>
+public sealed class ChunkStage(IBlobStore blobs, IChunkStore chunks, TextChunker chunker, TimeProvider time) : IStage
+{
+    public const string BatchContentType = "application/x-ndjson";
+
+    public string Name => StageNames.Chunk;
+
+    public string InputTopic => Topics.DocumentsExtracted;
+
+    public async Task<StageResult> HandleAsync(StageContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var extracted = context.Input.GetData<DocumentExtracted>();
+        string text;
+        try
+        {
+            await using var content = await blobs.OpenReadAsync(extracted.Text, cancellationToken);
+            using var reader = new StreamReader(content, Encoding.UTF8);
+            text = await reader.ReadToEndAsync(cancellationToken);
+        }
+        catch (BlobNotFoundException ex)
+        {
+            return StageResult.Permanent("the extracted text is no longer in the blob store", ex);
+        }
+        catch (BlobIntegrityException ex)
+        {
+            return StageResult.Permanent($"the extracted text is corrupt: {ex.Message}", ex);
+        }
+
+        var documentId = context.Input.DocumentId;
+        var spans = chunker.Split(text, extracted.Pages, cancellationToken);
+        if (spans.Count == 0)
+        {
+            return StageResult.Permanent("the document has no text to chunk");
+        }
+
+        var result = spans
+            .Select(s => new Chunk(Ids.Chunk(documentId, s.Index, s.Text), documentId, s.Index, s.Text, s.Start, s.End, s.Page, s.Tokens))
+            .ToList();
+        await chunks.ReplaceAsync(documentId, result, cancellationToken);
+
+        BlobReference batch;
+        using (var lines = new MemoryStream())
+        {
+            foreach (var chunk in result)
+            {
+                JsonSerializer.Serialize(lines, chunk, SluiceJson.Options);
+                lines.WriteByte((byte)'\n');
+            }
+
+            lines.Position = 0;
+            batch = await blobs.PutAsync(lines, BatchContentType, cancellationToken: cancellationToken);
+        }
+
+        var output = context.Output(Topics.ChunksCreated, Name, 0, new ChunksCreated(batch, result.Count), time.GetUtcNow());
+        return StageResult.Success([output], new Dictionary<string, long> { ["chunks"] = result.Count });
+    }
+}

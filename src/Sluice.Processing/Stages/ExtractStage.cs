@@ -1,0 +1,57 @@
+using System.Text;
+using Sluice.Core.Events;
+using Sluice.Core.Ports;
+using Sluice.Core.Stages;
+
+namespace Sluice.Processing.Stages;
+
+/// <summary>
+/// <c>documents.submitted</c> → <c>documents.extracted</c>: reads the upload by its claim check, extracts
+/// plain text and stores it as a blob of its own; the event carries only the reference.
+/// </summary>
+public sealed class ExtractStage(IBlobStore blobs, DocumentExtractor extractor, TimeProvider time) : IStage
+{
+    public const string TextContentType = "text/plain; charset=utf-8";
+
+    public string Name => StageNames.Extract;
+
+    public string InputTopic => Topics.DocumentsSubmitted;
+
+    public async Task<StageResult> HandleAsync(StageContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var submitted = context.Input.GetData<DocumentSubmitted>();
+        ExtractedText extracted;
+        try
+        {
+            await using var content = await blobs.OpenReadAsync(submitted.Source, cancellationToken);
+            extracted = await extractor.ExtractAsync(content, submitted.Format, cancellationToken);
+        }
+        catch (ExtractionException ex)
+        {
+            return StageResult.Permanent(ex.Reason, ex);
+        }
+        catch (BlobNotFoundException ex)
+        {
+            return StageResult.Permanent("the uploaded file is no longer in the blob store", ex);
+        }
+        catch (BlobIntegrityException ex)
+        {
+            return StageResult.Permanent($"the stored upload is corrupt: {ex.Message}", ex);
+        }
+
+        BlobReference text;
+        using (var bytes = new MemoryStream(Encoding.UTF8.GetBytes(extracted.Text), writable: false))
+        {
+            text = await blobs.PutAsync(bytes, TextContentType, cancellationToken: cancellationToken);
+        }
+
+        var output = new DocumentExtracted(submitted.Source, text, submitted.Format, extracted.Text.Length, extracted.Pages);
+        var facts = new Dictionary<string, long>
+        {
+            ["characters"] = extracted.Text.Length,
+            ["pages"] = extracted.Pages?.Count ?? 0,
+        };
+        return StageResult.Success([context.Output(Topics.DocumentsExtracted, Name, 0, output, time.GetUtcNow())], facts);
+    }
+}

@@ -1,0 +1,12 @@
+namespace Sluice.Processing.Stages;
+
+/// <summary>Names of the pipeline stages; each is also the stage's consumer group.</summary>
+public static class StageNames
+{
+    public const string Extract = "extract";
+    public const string Chunk = "chunk";
+    public const string StatusProjection = "status-projection";
+
+    /// <summary>The stages a document passes through, in order; all must succeed for it to be completed.</summary>
+    public static IReadOnlyList<string> Pipeline { get; } = [Extract, Chunk];
+}

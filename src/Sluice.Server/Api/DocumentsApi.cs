@@ -1,0 +1,184 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Sluice.Core.Ports;
+using Sluice.Server.Ingestion;
+
+namespace Sluice.Server.Api;
+
+public static partial class DocumentsApi
+{
+    public const string TenantHeader = "X-Sluice-Tenant";
+    public const string DefaultTenant = "default";
+    private const int MaxPageSize = 500;
+
+    public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/documents").WithTags("Documents");
+        group.MapPost("/", UploadAsync)
+            .DisableAntiforgery()
+            .WithSummary("Upload a document (multipart field 'file', or a raw body with ?filename=)")
+            .Produces<DocumentResponse>(StatusCodes.Status202Accepted)
+            .Produces<DocumentResponse>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.MapGet("/", ListAsync).WithSummary("List documents, newest first");
+        group.MapGet("/{id}", GetAsync).WithSummary("A document's status, per stage");
+        group.MapGet("/{id}/chunks", ChunksAsync).WithSummary("A document's chunks, in order");
+        return group;
+    }
+
+    private static async Task<IResult> UploadAsync(
+        HttpRequest request, IngestionService ingestion, IOptions<SluiceOptions> options, string? filename, CancellationToken cancellationToken)
+    {
+        if (Tenant(request) is not { } tenant)
+        {
+            return BadTenant();
+        }
+
+        var limit = options.Value.MaxUploadBytes;
+        if (request.ContentLength is { } declared && declared > limit + (64 * 1024))
+        {
+            return Problem(IngestionService.TooLarge(FileNames.Sanitize(filename), limit));
+        }
+
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            // Multipart framing adds a little; the content itself is held to the limit exactly by the blob store.
+            bodyLimit.MaxRequestBodySize = limit + (64 * 1024);
+        }
+
+        try
+        {
+            IngestionOutcome outcome;
+            if (MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+                && mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            {
+                var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
+                if (string.IsNullOrEmpty(boundary))
+                {
+                    return Results.Problem(statusCode: 400, title: "Malformed multipart body", detail: "The multipart Content-Type has no boundary.");
+                }
+
+                var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = null };
+                var section = await FindFileSectionAsync(reader, cancellationToken);
+                if (section is null)
+                {
+                    return Results.Problem(statusCode: 400, title: "No file", detail: "The multipart form has no field named 'file'.");
+                }
+
+                outcome = await ingestion.IngestAsync(section.Value.Body, section.Value.FileName ?? filename, section.Value.ContentType, tenant, cancellationToken);
+            }
+            else
+            {
+                outcome = await ingestion.IngestAsync(request.Body, filename, request.ContentType, tenant, cancellationToken);
+            }
+
+            return outcome switch
+            {
+                IngestionOutcome.Accepted a => TypedResults.Accepted($"/v1/documents/{a.Status.Document.Id}", DocumentResponse.From(a.Status)),
+                IngestionOutcome.Existing e => TypedResults.Ok(DocumentResponse.From(e.Status)),
+                IngestionOutcome.Rejected r => Problem(r),
+                IngestionOutcome.Unavailable u => Unavailable(request.HttpContext, u.Detail),
+                _ => throw new InvalidOperationException("Unknown ingestion outcome."),
+            };
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Problem(IngestionService.TooLarge(FileNames.Sanitize(filename), limit));
+        }
+        catch (InvalidDataException ex)
+        {
+            return Results.Problem(statusCode: 400, title: "Malformed multipart body", detail: ex.Message);
+        }
+    }
+
+    private static async Task<(Stream Body, string? FileName, string? ContentType)?> FindFileSectionAsync(
+        MultipartReader reader, CancellationToken cancellationToken)
+    {
+        while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+        {
+            if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                && HeaderUtilities.RemoveQuotes(disposition.Name).Equals("file", StringComparison.Ordinal))
+            {
+                var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar).Value
+                           ?? HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+                return (section.Body, name, section.ContentType);
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpRequest request, IStatusStore statuses, CancellationToken cancellationToken)
+    {
+        var status = await statuses.GetAsync(id, cancellationToken);
+        return status is null || status.Document.Tenant != Tenant(request)
+            ? NotFound(id)
+            : TypedResults.Ok(DocumentResponse.From(status));
+    }
+
+    private static async Task<IResult> ListAsync(
+        HttpRequest request, IStatusStore statuses, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        if (Tenant(request) is not { } tenant)
+        {
+            return BadTenant();
+        }
+
+        var page = await statuses.ListAsync(tenant, Math.Clamp(limit ?? 50, 1, MaxPageSize), cursor, cancellationToken);
+        return TypedResults.Ok(new DocumentPage([.. page.Items.Select(DocumentResponse.From)], page.Next));
+    }
+
+    private static async Task<IResult> ChunksAsync(
+        string id, HttpRequest request, IStatusStore statuses, IChunkStore chunks, int? from, int? limit, CancellationToken cancellationToken)
+    {
+        var status = await statuses.GetAsync(id, cancellationToken);
+        if (status is null || status.Document.Tenant != Tenant(request))
+        {
+            return NotFound(id);
+        }
+
+        var size = Math.Clamp(limit ?? 100, 1, MaxPageSize);
+        var start = Math.Max(from ?? 0, 0);
+        var items = await chunks.ListAsync(id, start, size + 1, cancellationToken);
+        var total = await chunks.CountAsync(id, cancellationToken);
+        int? next = items.Count > size ? items[size].Index : null;
+        return TypedResults.Ok(new ChunkPage(id, total, [.. items.Take(size).Select(ChunkResponse.From)], next));
+    }
+
+    /// <summary>The caller's tenant (header, default <c>default</c>), or null when the header is malformed.</summary>
+    internal static string? Tenant(HttpRequest request)
+    {
+        var value = request.Headers[TenantHeader].ToString();
+        if (string.IsNullOrEmpty(value))
+        {
+            return DefaultTenant;
+        }
+
+        return TenantPattern().IsMatch(value) ? value : null;
+    }
+
+    private static ProblemHttpResult Problem(IngestionOutcome.Rejected rejected)
+        => TypedResults.Problem(statusCode: rejected.StatusCode, title: rejected.Title, detail: rejected.Detail);
+
+    private static ProblemHttpResult NotFound(string id)
+        => TypedResults.Problem(statusCode: 404, title: "Document not found", detail: $"No document has the id '{id}'.");
+
+    private static ProblemHttpResult BadTenant()
+        => TypedResults.Problem(statusCode: 400, title: "Invalid tenant", detail: $"{TenantHeader} must be 1-64 characters of a-z, 0-9, '-' or '_'.");
+
+    private static ProblemHttpResult Unavailable(HttpContext context, string detail)
+    {
+        context.Response.Headers.RetryAfter = "5";
+        return TypedResults.Problem(statusCode: 503, title: "Event log unavailable", detail: detail);
+    }
+
+    [GeneratedRegex("^[a-z0-9_-]{1,64}$")]
+    private static partial Regex TenantPattern();
+}

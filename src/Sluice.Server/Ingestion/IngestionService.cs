@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Options;
+using Sluice.Core.Events;
+using Sluice.Core.Ports;
+using Sluice.Core.Runtime;
+using Sluice.Processing;
+
+namespace Sluice.Server.Ingestion;
+
+/// <summary>What became of an upload.</summary>
+public abstract record IngestionOutcome
+{
+    /// <summary>New document, durably published: 202.</summary>
+    public sealed record Accepted(DocumentStatus Status) : IngestionOutcome;
+
+    /// <summary>The tenant uploaded these bytes before: 200 with the existing document.</summary>
+    public sealed record Existing(DocumentStatus Status) : IngestionOutcome;
+
+    /// <summary>Bad input: a 4xx with a reason.</summary>
+    public sealed record Rejected(int StatusCode, string Title, string Detail) : IngestionOutcome;
+
+    /// <summary>The event log could not take the event: 503, nothing was acknowledged.</summary>
+    public sealed record Unavailable(string Detail) : IngestionOutcome;
+}
+
+/// <summary>
+/// Immediate ingestion: sniff the head, stream the upload into the blob store (claim check), register the
+/// document, publish one small <c>documents.submitted</c> event and return. Never waits for processing.
+/// </summary>
+public sealed partial class IngestionService(
+    IBlobStore blobs,
+    IStatusStore statuses,
+    IEventLog log,
+    IOptions<SluiceOptions> options,
+    TimeProvider time,
+    ILogger<IngestionService> logger) : IAsyncDisposable
+{
+    private readonly IEventProducer _producer = log.CreateProducer();
+
+    public async Task<IngestionOutcome> IngestAsync(
+        Stream content, string? fileName, string? contentType, string tenant, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var head = new byte[FormatSniffer.HeadLength];
+        var headLength = await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        var name = FileNames.Sanitize(fileName);
+        if (headLength == 0)
+        {
+            return new IngestionOutcome.Rejected(400, "Empty upload", $"'{name}' is empty: there is nothing to ingest.");
+        }
+
+        var sniff = FormatSniffer.Sniff(head.AsSpan(0, headLength), name, contentType);
+        if (!sniff.IsSupported)
+        {
+            return new IngestionOutcome.Rejected(415, "Unsupported media type",
+                $"'{name}' was not accepted: {sniff.Reason}. Sluice ingests PDF, DOCX, HTML, Markdown and plain text.");
+        }
+
+        BlobReference source;
+        try
+        {
+            source = await blobs.PutAsync(
+                new PrefixedStream(head.AsMemory(0, headLength), content), sniff.ContentType, options.Value.MaxUploadBytes, cancellationToken);
+        }
+        catch (BlobTooLargeException ex)
+        {
+            return TooLarge(name, ex.Limit);
+        }
+
+        var id = Ids.Document(tenant, source.Sha256);
+        var now = time.GetUtcNow();
+        var (status, created) = await statuses.RegisterAsync(
+            new DocumentRecord(id, tenant, name, sniff.ContentType, sniff.Format!, source, now), cancellationToken);
+        if (!created && status.State != DocumentState.Accepted)
+        {
+            return new IngestionOutcome.Existing(status);
+        }
+
+        // New, or registered before without a sign of processing (its publish may have failed): publish.
+        // Publishing twice is harmless: every stage is idempotent.
+        var submitted = EventEnvelope.Create(
+            Topics.DocumentsSubmitted, tenant, id, new DocumentSubmitted(source, name, sniff.Format!), Ids.Derive("submitted", id), now);
+        try
+        {
+            await _producer.ProduceAsync([EventRecords.ToRecord(Topics.DocumentsSubmitted, submitted)], cancellationToken);
+        }
+        catch (EventLogException ex)
+        {
+            LogPublishFailed(logger, ex, id);
+            return new IngestionOutcome.Unavailable(
+                $"The upload was stored but could not be queued for processing ({ex.Message}). Retry the same upload; nothing is duplicated.");
+        }
+
+        LogAccepted(logger, id, name, source.Size, sniff.Format!);
+        return created ? new IngestionOutcome.Accepted(status) : new IngestionOutcome.Existing(status);
+    }
+
+    public static IngestionOutcome.Rejected TooLarge(string name, long limit)
+        => new(413, "Upload too large", $"'{name}' is larger than the limit of {limit:N0} bytes (Sluice:MaxUploadBytes).");
+
+    public ValueTask DisposeAsync() => _producer.DisposeAsync();
+
+    [LoggerMessage(1, LogLevel.Information, "Accepted document {DocumentId} ({FileName}, {Bytes} bytes, {Format})")]
+    private static partial void LogAccepted(ILogger logger, string documentId, string fileName, long bytes, string format);
+
+    [LoggerMessage(2, LogLevel.Error, "Could not publish document {DocumentId}")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, string documentId);
+}

@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Options;
+using Sluice.Core.Ports;
+using Sluice.Core.Runtime;
+using Sluice.Core.Stages;
+using Sluice.Embedded;
+using Sluice.Processing;
+using Sluice.Processing.Stages;
+using Sluice.Server.Hosting;
+using Sluice.Server.Ingestion;
+
+namespace Sluice.Server;
+
+public static class SluiceServiceCollectionExtensions
+{
+    /// <summary>
+    /// The embedded adapters, all under <see cref="SluiceOptions.DataDirectory"/>: SQLite event log,
+    /// content-addressed file blobs, SQLite status and chunk stores.
+    /// </summary>
+    public static IServiceCollection AddSluiceEmbedded(this IServiceCollection services)
+    {
+        services.AddOptions<SqliteEventLogOptions>()
+            .Configure<IOptions<SluiceOptions>>((o, s) =>
+            {
+                o.Path = Path.Combine(s.Value.DataDirectory, "log.db");
+                o.DefaultPartitions = s.Value.Partitions;
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<FileBlobStoreOptions>()
+            .Configure<IOptions<SluiceOptions>>((o, s) => o.Root = Path.Combine(s.Value.DataDirectory, "blobs"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<SqliteStoreOptions>()
+            .Configure<IOptions<SluiceOptions>>((o, s) =>
+            {
+                o.StatusPath = Path.Combine(s.Value.DataDirectory, "status.db");
+                o.ChunksPath = Path.Combine(s.Value.DataDirectory, "chunks.db");
+                o.PipelineStages = [.. StageNames.Pipeline];
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddSingleton<SqliteEventLog>();
+        services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<SqliteEventLog>());
+        services.AddSingleton<IBlobStore, FileBlobStore>();
+        services.AddSingleton<IStatusStore, SqliteStatusStore>();
+        services.AddSingleton<IChunkStore, SqliteChunkStore>();
+        return services;
+    }
+
+    /// <summary>Topic provisioning, ingestion and the stages named in <see cref="SluiceOptions.Stages"/>.</summary>
+    public static IServiceCollection AddSluicePipeline(this IServiceCollection services, SluiceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<TopicProvisioner>();
+        services.AddHostedService(sp => sp.GetRequiredService<TopicProvisioner>());
+        services.AddSingleton<IngestionService>();
+
+        services.AddOptions<ExtractionOptions>().BindConfiguration("Sluice:Extraction").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ChunkerOptions>().BindConfiguration("Sluice:Chunking").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new DocumentExtractor(sp.GetRequiredService<IOptions<ExtractionOptions>>().Value));
+        services.AddSingleton(sp => new TextChunker(MiniLmVocabulary.Tokenizer, sp.GetRequiredService<IOptions<ChunkerOptions>>().Value));
+        services.AddSingleton<ExtractStage>();
+        services.AddSingleton<ChunkStage>();
+        services.AddSingleton<StatusProjectionStage>();
+
+        foreach (var name in options.Stages.Distinct(StringComparer.Ordinal))
+        {
+            services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(sp => Runner(sp, name, options));
+        }
+
+        return services;
+    }
+
+    private static StageRunner Runner(IServiceProvider services, string name, SluiceOptions options)
+    {
+        IStage stage = name switch
+        {
+            StageNames.Extract => services.GetRequiredService<ExtractStage>(),
+            StageNames.Chunk => services.GetRequiredService<ChunkStage>(),
+            StageNames.StatusProjection => services.GetRequiredService<StatusProjectionStage>(),
+            _ => throw new OptionsValidationException(SluiceOptions.Section, typeof(SluiceOptions),
+                [$"Unknown stage '{name}'. Known stages: {StageNames.Extract}, {StageNames.Chunk}, {StageNames.StatusProjection}."]),
+        };
+        var runnerOptions = new StageRunnerOptions
+        {
+            MaxParallelism = options.StageParallelism,
+            ReportStatus = name != StageNames.StatusProjection,
+        };
+        return new StageRunner(
+            stage, services.GetRequiredService<IEventLog>(), runnerOptions,
+            services.GetRequiredService<ILogger<StageRunner>>(), services.GetRequiredService<TimeProvider>());
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Logging;
+using Sluice.Server.Api;
+
+namespace Sluice.Server.Tests;
+
+/// <summary>A whole Sluice (API + stages) on a fresh temporary data directory, served in memory.</summary>
+public sealed class SluiceTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private SluiceTestHost(WebApplication app, string dataDirectory)
+    {
+        _app = app;
+        DataDirectory = dataDirectory;
+        Client = app.GetTestClient();
+    }
+
+    public HttpClient Client { get; }
+
+    public string DataDirectory { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<SluiceTestHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "sluice-tests", Guid.NewGuid().ToString("N"));
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Sluice:DataDirectory"] = directory,
+            ["Sluice:StageParallelism"] = "2",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            overrides[key] = value;
+        }
+
+        var builder = SluiceApp.CreateBuilder([], overrides);
+        builder.WebHost.UseTestServer();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var app = builder.Build();
+        app.MapSluice();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        return new SluiceTestHost(app, directory);
+    }
+
+    /// <summary>Uploads <paramref name="content"/> as the multipart field <c>file</c>.</summary>
+    public async Task<HttpResponseMessage> UploadAsync(byte[] content, string fileName, string contentType = "application/octet-stream")
+    {
+        using var form = new MultipartFormDataContent();
+        var part = new ByteArrayContent(content);
+        part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        form.Add(part, "file", fileName);
+        return await Client.PostAsync(new Uri("/v1/documents", UriKind.Relative), form, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Uploads and returns the accepted document; fails the test unless it was accepted.</summary>
+    public async Task<DocumentResponse> AcceptAsync(byte[] content, string fileName)
+    {
+        using var response = await UploadAsync(content, fileName);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"expected 202 for {fileName}, got {(int)response.StatusCode}: {body}");
+        return (await response.Content.ReadFromJsonAsync<DocumentResponse>(TestContext.Current.CancellationToken))!;
+    }
+
+    public async Task<DocumentResponse> GetAsync(string id)
+        => (await Client.GetFromJsonAsync<DocumentResponse>(new Uri($"/v1/documents/{id}", UriKind.Relative), TestContext.Current.CancellationToken))!;
+
+    /// <summary>Polls the status until the document is completed or failed (or the timeout fails the test).</summary>
+    public async Task<DocumentResponse> WaitForTerminalAsync(string id, TimeSpan? timeout = null)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(60));
+        DocumentResponse? last = null;
+        try
+        {
+            while (true)
+            {
+                last = await GetAsync(id);
+                if (last.Status is "completed" or "failed")
+                {
+                    return last;
+                }
+
+                await Task.Delay(50, cts.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"document {id} did not reach a terminal state; last status: {last?.Status}");
+            throw;
+        }
+    }
+
+    public async Task<ChunkPage> ChunksAsync(string id, int limit = 500)
+        => (await Client.GetFromJsonAsync<ChunkPage>(new Uri($"/v1/documents/{id}/chunks?limit={limit}", UriKind.Relative), TestContext.Current.CancellationToken))!;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
