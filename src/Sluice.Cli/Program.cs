@@ -7,6 +7,7 @@ var root = new RootCommand("Sluice: event-driven document ingestion for AI")
     ServeCommand.Create(),
     IngestCommand.Create(),
     StatusCommand.Create(),
+    BenchCommand.Create(),
 };
 
 var parse = root.Parse(args);
