@@ -30,13 +30,9 @@ public sealed class ChunkStage(IBlobStore blobs, IChunkStore chunks, TextChunker
             using var reader = new StreamReader(content, Encoding.UTF8);
             text = await reader.ReadToEndAsync(cancellationToken);
         }
-        catch (BlobNotFoundException ex)
+        catch (Exception ex) when (BlobFailures.Classify(ex, "the extracted text") is { } failure)
         {
-            return StageResult.Permanent("the extracted text is no longer in the blob store", ex);
-        }
-        catch (BlobIntegrityException ex)
-        {
-            return StageResult.Permanent($"the extracted text is corrupt: {ex.Message}", ex);
+            return failure;
         }
 
         var documentId = context.Input.DocumentId;

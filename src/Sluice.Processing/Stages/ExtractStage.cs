@@ -31,13 +31,9 @@ public sealed class ExtractStage(IBlobStore blobs, DocumentExtractor extractor, 
         {
             return StageResult.Permanent(ex.Reason, ex);
         }
-        catch (BlobNotFoundException ex)
+        catch (Exception ex) when (BlobFailures.Classify(ex, "the uploaded file") is { } failure)
         {
-            return StageResult.Permanent("the uploaded file is no longer in the blob store", ex);
-        }
-        catch (BlobIntegrityException ex)
-        {
-            return StageResult.Permanent($"the stored upload is corrupt: {ex.Message}", ex);
+            return failure;
         }
 
         BlobReference text;
