@@ -9,17 +9,11 @@ namespace Sluice.Core.Blobs;
 /// <see cref="BlobIntegrityException"/> unless exactly the referenced bytes were read. Every blob store
 /// returns its reads through it, so a corrupted or swapped blob can never be processed silently.
 /// </summary>
-public sealed class VerifyingReadStream(Stream inner, BlobReference expected) : Stream
+public sealed class VerifyingReadStream(Stream inner, BlobReference expected) : ForwardReadStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _read;
     private bool _verified;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
 
     public override long Length => expected.Size;
 
@@ -29,16 +23,11 @@ public sealed class VerifyingReadStream(Stream inner, BlobReference expected) : 
         set => throw new NotSupportedException();
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         var n = inner.Read(buffer);
         return Account(buffer[..n]);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -71,16 +60,6 @@ public sealed class VerifyingReadStream(Stream inner, BlobReference expected) : 
 
         return chunk.Length;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

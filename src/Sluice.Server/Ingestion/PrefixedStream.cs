@@ -1,49 +1,28 @@
+using Sluice.Core.Blobs;
+
 namespace Sluice.Server.Ingestion;
 
 /// <summary>Reads an already-read head, then the rest of the original stream: sniff first, still stream all.</summary>
-internal sealed class PrefixedStream(ReadOnlyMemory<byte> head, Stream rest) : Stream
+internal sealed class PrefixedStream(ReadOnlyMemory<byte> head, Stream rest) : ForwardReadStream
 {
     private int _headPosition;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    public override int Read(Span<byte> buffer)
+        => TakeHead(buffer) is var n and > 0 ? n : rest.Read(buffer);
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        => TakeHead(buffer.Span) is var n and > 0 ? ValueTask.FromResult(n) : rest.ReadAsync(buffer, cancellationToken);
+
+    private int TakeHead(Span<byte> buffer)
     {
-        if (_headPosition < head.Length)
+        var n = Math.Min(buffer.Length, head.Length - _headPosition);
+        if (n <= 0)
         {
-            var n = Math.Min(buffer.Length, head.Length - _headPosition);
-            head.Span.Slice(_headPosition, n).CopyTo(buffer.Span);
-            _headPosition += n;
-            return ValueTask.FromResult(n);
+            return 0;
         }
 
-        return rest.ReadAsync(buffer, cancellationToken);
+        head.Span.Slice(_headPosition, n).CopyTo(buffer);
+        _headPosition += n;
+        return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
