@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Sluice.Core.Ports;
+using Sluice.Embedded.Internal;
 using Sluice.Embedded.Internal.EventLog;
 
 namespace Sluice.Embedded;
@@ -34,7 +35,7 @@ public sealed class SqliteEventLog : IEventLog, IAsyncDisposable
         Validator.ValidateObject(_options, new ValidationContext(_options), validateAllProperties: true);
         _logger = logger ?? NullLogger<SqliteEventLog>.Instance;
         _time = timeProvider ?? TimeProvider.System;
-        _connections = new SqliteConnectionFactory(_options);
+        _connections = new SqliteConnectionFactory(_options.Path, _options.Synchronous, _options.BusyTimeout, pooling: false);
         using (var connection = _connections.Open())
         {
             EventLogSchema.Initialize(connection);
