@@ -30,6 +30,8 @@ public class BadInputTests
 
         await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "4,096");
         Assert.Equal(HttpStatusCode.Accepted, exactly.StatusCode);
+        var fits = (await exactly.Content.ReadFromJsonAsync<DocumentResponse>(Ct))!;
+        await host.WaitForTerminalAsync(fits.Id); // the stages write blobs of their own through tmp/
         var page = (await host.Client.GetFromJsonAsync<DocumentPage>(new Uri("/v1/documents", UriKind.Relative), Ct))!;
         Assert.Single(page.Items);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(host.DataDirectory, "blobs", "tmp")));
