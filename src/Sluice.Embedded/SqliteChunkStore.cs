@@ -99,4 +99,13 @@ public sealed class SqliteChunkStore(IOptions<SqliteStoreOptions> options) : ICh
         command.Parameters.AddWithValue("$doc", documentId);
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    public async Task DeleteAsync(string documentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM chunks WHERE document_id = $doc";
+        command.Parameters.AddWithValue("$doc", documentId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 }

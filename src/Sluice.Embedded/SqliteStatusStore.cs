@@ -22,6 +22,7 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
     {
         ArgumentNullException.ThrowIfNull(document);
         await using var connection = await _file.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
         bool created;
         await using (var insert = connection.CreateCommand())
         {
@@ -40,6 +41,22 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
             created = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
         }
 
+        if (!created)
+        {
+            // A deleted document uploaded again starts over as the next revision.
+            created = await ExecuteAsync(connection, """
+                UPDATE documents SET revision = revision + 1, deleted_at = NULL, file_name = $p1, content_type = $p2, format = $p3,
+                    source_json = $p4, accepted_at = $p5, state = 'Accepted', error_stage = NULL, error_reason = NULL, chunks = NULL, updated_at = $p5
+                WHERE id = $p0 AND deleted_at IS NOT NULL
+                """, cancellationToken, document.Id, document.FileName, document.ContentType, document.Format,
+                JsonSerializer.Serialize(document.Source, SluiceJson.Options), Format(document.AcceptedAt)) == 1;
+            if (created)
+            {
+                await ExecuteAsync(connection, "DELETE FROM stages WHERE document_id = $p0", cancellationToken, document.Id);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
         var status = await ReadAsync(connection, null, document.Id, cancellationToken)
                      ?? throw new InvalidOperationException($"Document {document.Id} vanished right after it was registered.");
         return (status, created);
@@ -58,7 +75,7 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
         var ids = new List<(long Seq, string Id)>();
         await using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT seq, id FROM documents WHERE tenant = $tenant AND seq < $before ORDER BY seq DESC LIMIT $limit";
+            command.CommandText = "SELECT seq, id FROM documents WHERE tenant = $tenant AND seq < $before AND deleted_at IS NULL ORDER BY seq DESC LIMIT $limit";
             command.Parameters.AddWithValue("$tenant", tenant);
             command.Parameters.AddWithValue("$before", before);
             command.Parameters.AddWithValue("$limit", limit + 1);
@@ -92,6 +109,18 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
                 cancellationToken, statusEvent.Id, Format(_time.GetUtcNow())) == 0)
         {
             return false;
+        }
+
+        if (await IsDeletedAsync(connection, statusEvent.DocumentId, cancellationToken))
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return false;
+        }
+
+        foreach (var blob in change.Blobs ?? [])
+        {
+            await ExecuteAsync(connection, "INSERT OR IGNORE INTO document_blobs (document_id, uri, blob_json) VALUES ($p0, $p1, $p2)",
+                cancellationToken, statusEvent.DocumentId, blob.Uri, JsonSerializer.Serialize(blob, SluiceJson.Options));
         }
 
         var current = await ReadAsync(connection, transaction, statusEvent.DocumentId, cancellationToken);
@@ -129,6 +158,68 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
         return true;
     }
 
+    public async Task<DocumentDeletion?> DeleteAsync(string documentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        var status = await ReadAsync(connection, transaction, documentId, cancellationToken);
+        if (status is null)
+        {
+            return null;
+        }
+
+        await ExecuteAsync(connection, "UPDATE documents SET deleted_at = $p1, updated_at = $p1 WHERE id = $p0",
+            cancellationToken, documentId, Format(_time.GetUtcNow()));
+        await ExecuteAsync(connection, "DELETE FROM stages WHERE document_id = $p0", cancellationToken, documentId);
+
+        var blobs = new List<BlobReference> { status.Document.Source };
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT blob_json FROM document_blobs WHERE document_id = $doc";
+            command.Parameters.AddWithValue("$doc", documentId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                blobs.Add(JsonSerializer.Deserialize<BlobReference>(reader.GetString(0), SluiceJson.Options)!);
+            }
+        }
+
+        await ExecuteAsync(connection, "DELETE FROM document_blobs WHERE document_id = $p0", cancellationToken, documentId);
+        var unshared = new List<BlobReference>();
+        foreach (var blob in blobs.DistinctBy(b => b.Uri))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT EXISTS (SELECT 1 FROM document_blobs b JOIN documents d ON d.id = b.document_id
+                               WHERE b.uri = $uri AND d.deleted_at IS NULL)
+                    OR EXISTS (SELECT 1 FROM documents WHERE id <> $doc AND deleted_at IS NULL AND json_extract(source_json, '$.uri') = $uri)
+                """;
+            command.Parameters.AddWithValue("$uri", blob.Uri);
+            command.Parameters.AddWithValue("$doc", documentId);
+            if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0)
+            {
+                unshared.Add(blob);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return new DocumentDeletion(status.Document, unshared);
+    }
+
+    public async Task<bool> IsDeletedAsync(string documentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        return await IsDeletedAsync(connection, documentId, cancellationToken);
+    }
+
+    private static async Task<bool> IsDeletedAsync(SqliteConnection connection, string documentId, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT deleted_at IS NOT NULL FROM documents WHERE id = $id";
+        command.Parameters.AddWithValue("$id", documentId);
+        return await command.ExecuteScalarAsync(cancellationToken) is long deleted && deleted == 1;
+    }
+
     private async Task<DocumentStatus?> ReadAsync(
         SqliteConnection connection, SqliteTransaction? transaction, string documentId, CancellationToken cancellationToken)
     {
@@ -137,8 +228,8 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
         {
             command.Transaction = transaction;
             command.CommandText = """
-                SELECT id, tenant, file_name, content_type, format, source_json, accepted_at, state, error_stage, error_reason, chunks, updated_at
-                FROM documents WHERE id = $id
+                SELECT id, tenant, file_name, content_type, format, source_json, accepted_at, state, error_stage, error_reason, chunks, updated_at, revision
+                FROM documents WHERE id = $id AND deleted_at IS NULL
                 """;
             command.Parameters.AddWithValue("$id", documentId);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -149,7 +240,8 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
 
             var record = new DocumentRecord(
                 reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                JsonSerializer.Deserialize<BlobReference>(reader.GetString(5), SluiceJson.Options)!, Parse(reader.GetString(6)));
+                JsonSerializer.Deserialize<BlobReference>(reader.GetString(5), SluiceJson.Options)!, Parse(reader.GetString(6)),
+                reader.GetInt32(12));
             status = new DocumentStatus(
                 record,
                 Enum.Parse<DocumentState>(reader.GetString(7)),

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Sluice.Embedded;
 
-/// <summary>Where the embedded status and chunk stores keep their SQLite files.</summary>
+/// <summary>Where the embedded status, chunk and summary stores keep their SQLite files.</summary>
 public sealed class SqliteStoreOptions
 {
     [Required]
@@ -10,6 +10,9 @@ public sealed class SqliteStoreOptions
 
     [Required]
     public string ChunksPath { get; set; } = "chunks.db";
+
+    [Required]
+    public string SummariesPath { get; set; } = "summaries.db";
 
     /// <summary>
     /// The stages a document must pass to be <c>completed</c>, in pipeline order; they are also the stages

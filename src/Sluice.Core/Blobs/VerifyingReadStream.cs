@@ -26,13 +26,13 @@ public sealed class VerifyingReadStream(Stream inner, BlobReference expected) : 
     public override int Read(Span<byte> buffer)
     {
         var n = inner.Read(buffer);
-        return Account(buffer[..n]);
+        return buffer.IsEmpty ? 0 : Account(buffer[..n]);
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var n = await inner.ReadAsync(buffer, cancellationToken);
-        return Account(buffer.Span[..n]);
+        return buffer.IsEmpty ? 0 : Account(buffer.Span[..n]);
     }
 
     private int Account(ReadOnlySpan<byte> chunk)

@@ -37,13 +37,15 @@ public enum StageState
 /// <param name="Error">Reason, when failed.</param>
 /// <param name="Progress">0..1 while running, when the stage can tell.</param>
 /// <param name="Facts">Counts a stage learned, e.g. <c>chunks</c>.</param>
+/// <param name="Blobs">Blobs the stage wrote for the document (removed when the document is deleted).</param>
 public sealed record StageStatusChanged(
     string Stage,
     StageState State,
     int Attempt,
     string? Error = null,
     double? Progress = null,
-    IReadOnlyDictionary<string, long>? Facts = null);
+    IReadOnlyDictionary<string, long>? Facts = null,
+    IReadOnlyList<BlobReference>? Blobs = null);
 
 /// <summary>One chunk of a document's text, as stored and as carried in a chunk batch.</summary>
 /// <param name="Id">Deterministic id derived from the document id, index and text.</param>
@@ -55,3 +57,22 @@ public sealed record StageStatusChanged(
 /// <param name="Page">1-based page of <see cref="Start"/>, when known.</param>
 /// <param name="Tokens">Word-piece count of the text (without special tokens).</param>
 public sealed record Chunk(string Id, string DocumentId, int Index, string Text, int Start, int End, int? Page, int Tokens);
+
+/// <summary>Payload of <see cref="Topics.ChunksEmbedded"/>: the chunk batch and its vectors, by reference.</summary>
+/// <param name="Chunks">The chunk batch (JSON lines) the vectors belong to.</param>
+/// <param name="Vectors">Little-endian float32 vectors, <paramref name="Count"/> × <paramref name="Dimensions"/>, in chunk order.</param>
+/// <param name="Count">Number of chunks (and vectors).</param>
+/// <param name="Embedder">Name of the embedding model.</param>
+/// <param name="EmbedderVersion">Adapter and model version.</param>
+/// <param name="Dimensions">Vector length.</param>
+public sealed record ChunksEmbedded(
+    BlobReference Chunks, BlobReference Vectors, int Count, string Embedder, string EmbedderVersion, int Dimensions);
+
+/// <summary>Payload of <see cref="Topics.DocumentsIndexed"/>: the document's chunks are searchable.</summary>
+public sealed record DocumentIndexed(int Count, string Embedder);
+
+/// <summary>Payload of <see cref="Topics.DocumentsSummarized"/>.</summary>
+public sealed record DocumentSummarized(string Summarizer, int Characters);
+
+/// <summary>A document's summary and what made it.</summary>
+public sealed record Summary(string DocumentId, string Text, string Summarizer, DateTimeOffset CreatedAt);

@@ -9,10 +9,13 @@ public static class Topics
     public const string DocumentsSubmitted = "documents.submitted";
     public const string DocumentsExtracted = "documents.extracted";
     public const string ChunksCreated = "chunks.created";
+    public const string ChunksEmbedded = "chunks.embedded";
+    public const string DocumentsIndexed = "documents.indexed";
+    public const string DocumentsSummarized = "documents.summarized";
     public const string DocumentsStatus = "documents.status";
 
     public static IReadOnlyList<string> All { get; } =
-        [DocumentsSubmitted, DocumentsExtracted, ChunksCreated, DocumentsStatus];
+        [DocumentsSubmitted, DocumentsExtracted, ChunksCreated, ChunksEmbedded, DocumentsIndexed, DocumentsSummarized, DocumentsStatus];
 }
 
 /// <summary>Well-known record header names.</summary>

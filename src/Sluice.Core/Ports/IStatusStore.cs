@@ -12,6 +12,8 @@ public enum DocumentState
 }
 
 /// <summary>What the API knows of a document when it is accepted.</summary>
+/// <remarks><c>Revision</c> starts at 1 and grows each time a deleted document is uploaded again, so the new
+/// run's event ids differ from the deleted run's.</remarks>
 public sealed record DocumentRecord(
     string Id,
     string Tenant,
@@ -19,7 +21,11 @@ public sealed record DocumentRecord(
     string ContentType,
     string Format,
     BlobReference Source,
-    DateTimeOffset AcceptedAt);
+    DateTimeOffset AcceptedAt,
+    int Revision = 1);
+
+/// <summary>A deleted document and the blobs no other document uses, which may now be removed.</summary>
+public sealed record DocumentDeletion(DocumentRecord Document, IReadOnlyList<BlobReference> UnsharedBlobs);
 
 /// <summary>One stage's view of a document.</summary>
 public sealed record StageStatus(
@@ -51,7 +57,10 @@ public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
 /// </summary>
 public interface IStatusStore
 {
-    /// <summary>Registers a document unless it exists; returns the stored status and whether it was created.</summary>
+    /// <summary>
+    /// Registers a document unless it exists; returns the stored status and whether it was created. A deleted
+    /// document is registered again with the next revision.
+    /// </summary>
     Task<(DocumentStatus Status, bool Created)> RegisterAsync(DocumentRecord document, CancellationToken cancellationToken = default);
 
     Task<DocumentStatus?> GetAsync(string documentId, CancellationToken cancellationToken = default);
@@ -59,8 +68,19 @@ public interface IStatusStore
     /// <summary>Lists documents newest first.</summary>
     Task<Page<DocumentStatus>> ListAsync(string tenant, int limit, string? cursor, CancellationToken cancellationToken = default);
 
-    /// <summary>Folds a stage status event in; returns false when the event id was applied before.</summary>
+    /// <summary>
+    /// Folds a stage status event in; returns false when the event id was applied before or the document is deleted.
+    /// </summary>
     Task<bool> ApplyAsync(EventEnvelope statusEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Marks the document deleted (it disappears from get and list) and returns it with the blobs that no
+    /// other live document references; null when it does not exist or was deleted already.
+    /// </summary>
+    Task<DocumentDeletion?> DeleteAsync(string documentId, CancellationToken cancellationToken = default);
+
+    /// <summary>True when the document was deleted (and not uploaded again since).</summary>
+    Task<bool> IsDeletedAsync(string documentId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Chunks by document, replaced as a whole when a document is chunked again.</summary>
@@ -73,4 +93,7 @@ public interface IChunkStore
     Task<IReadOnlyList<Chunk>> ListAsync(string documentId, int fromIndex, int limit, CancellationToken cancellationToken = default);
 
     Task<int> CountAsync(string documentId, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the document's chunks; removing none is not an error.</summary>
+    Task DeleteAsync(string documentId, CancellationToken cancellationToken = default);
 }

@@ -41,10 +41,14 @@ public sealed record OutputEvent(string Topic, EventEnvelope Envelope);
 /// <summary>The outcome of handling one event.</summary>
 public abstract record StageResult
 {
-    public static StageResult Success(params IReadOnlyList<OutputEvent> outputs) => new Succeeded(outputs, null);
+    public static StageResult Success(params IReadOnlyList<OutputEvent> outputs) => new Succeeded(outputs, null, null);
 
-    public static StageResult Success(IReadOnlyList<OutputEvent> outputs, IReadOnlyDictionary<string, long> facts)
-        => new Succeeded(outputs, facts);
+    /// <param name="outputs">Events to publish.</param>
+    /// <param name="facts">Counts for the document's status, e.g. <c>chunks</c>.</param>
+    /// <param name="blobs">Blobs this stage wrote for the document, so that deleting the document can remove them.</param>
+    public static StageResult Success(
+        IReadOnlyList<OutputEvent> outputs, IReadOnlyDictionary<string, long> facts, IReadOnlyList<BlobReference>? blobs = null)
+        => new Succeeded(outputs, facts, blobs);
 
     /// <summary>Worth trying again later: timeouts, unavailable dependencies, rate limits.</summary>
     public static StageResult Transient(string reason, Exception? exception = null, TimeSpan? retryAfter = null)
@@ -53,7 +57,8 @@ public abstract record StageResult
     /// <summary>Never going to work for this input: corrupt, unsupported or invalid content.</summary>
     public static StageResult Permanent(string reason, Exception? exception = null) => new PermanentFailure(reason, exception);
 
-    public sealed record Succeeded(IReadOnlyList<OutputEvent> Outputs, IReadOnlyDictionary<string, long>? Facts) : StageResult;
+    public sealed record Succeeded(
+        IReadOnlyList<OutputEvent> Outputs, IReadOnlyDictionary<string, long>? Facts, IReadOnlyList<BlobReference>? Blobs) : StageResult;
 
     public sealed record TransientFailure(string Reason, Exception? Exception, TimeSpan? RetryAfter) : StageResult;
 

@@ -1,8 +1,8 @@
 using System.Text;
-using System.Text.Json;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
 using Sluice.Core.Stages;
+using Sluice.Processing.Internal.Stages;
 
 namespace Sluice.Processing.Stages;
 
@@ -13,8 +13,6 @@ namespace Sluice.Processing.Stages;
 /// </summary>
 public sealed class ChunkStage(IBlobStore blobs, IChunkStore chunks, TextChunker chunker, TimeProvider time) : IStage
 {
-    public const string BatchContentType = "application/x-ndjson";
-
     public string Name => StageNames.Chunk;
 
     public string InputTopic => Topics.DocumentsExtracted;
@@ -47,20 +45,8 @@ public sealed class ChunkStage(IBlobStore blobs, IChunkStore chunks, TextChunker
             .ToList();
         await chunks.ReplaceAsync(documentId, result, cancellationToken);
 
-        BlobReference batch;
-        using (var lines = new MemoryStream())
-        {
-            foreach (var chunk in result)
-            {
-                JsonSerializer.Serialize(lines, chunk, SluiceJson.Options);
-                lines.WriteByte((byte)'\n');
-            }
-
-            lines.Position = 0;
-            batch = await blobs.PutAsync(lines, BatchContentType, cancellationToken: cancellationToken);
-        }
-
+        var batch = await ChunkBatches.WriteChunksAsync(blobs, result, cancellationToken);
         var output = context.Output(Topics.ChunksCreated, Name, 0, new ChunksCreated(batch, result.Count), time.GetUtcNow());
-        return StageResult.Success([output], new Dictionary<string, long> { ["chunks"] = result.Count });
+        return StageResult.Success([output], new Dictionary<string, long> { ["chunks"] = result.Count }, [batch]);
     }
 }

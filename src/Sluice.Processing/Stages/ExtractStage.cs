@@ -48,6 +48,6 @@ public sealed class ExtractStage(IBlobStore blobs, DocumentExtractor extractor, 
             ["characters"] = extracted.Text.Length,
             ["pages"] = extracted.Pages?.Count ?? 0,
         };
-        return StageResult.Success([context.Output(Topics.DocumentsExtracted, Name, 0, output, time.GetUtcNow())], facts);
+        return StageResult.Success([context.Output(Topics.DocumentsExtracted, Name, 0, output, time.GetUtcNow())], facts, [text]);
     }
 }

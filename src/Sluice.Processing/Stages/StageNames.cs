@@ -5,8 +5,11 @@ public static class StageNames
 {
     public const string Extract = "extract";
     public const string Chunk = "chunk";
+    public const string Embed = "embed";
+    public const string Index = "index";
+    public const string Summarize = "summarize";
     public const string StatusProjection = "status-projection";
 
     /// <summary>The stages a document passes through, in order; all must succeed for it to be completed.</summary>
-    public static IReadOnlyList<string> Pipeline { get; } = [Extract, Chunk];
+    public static IReadOnlyList<string> Pipeline { get; } = [Extract, Chunk, Embed, Index, Summarize];
 }

@@ -117,7 +117,7 @@ internal sealed class RecordProcessor(
         records.AddRange(success.Outputs.Select(o => EventRecords.ToRecord(o.Topic, o.Envelope)));
         if (options.ReportStatus)
         {
-            var status = new StageStatusChanged(stage.Name, StageState.Succeeded, attempt, Facts: success.Facts);
+            var status = new StageStatusChanged(stage.Name, StageState.Succeeded, attempt, Facts: success.Facts, Blobs: success.Blobs);
             records.Add(EventRecords.ToRecord(Topics.DocumentsStatus, StatusEnvelope(input, status)));
         }
 

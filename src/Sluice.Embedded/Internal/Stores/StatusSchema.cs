@@ -16,7 +16,9 @@ internal static class StatusSchema
             error_stage TEXT,
             error_reason TEXT,
             chunks INTEGER,
-            updated_at TEXT NOT NULL
+            updated_at TEXT NOT NULL,
+            revision INTEGER NOT NULL DEFAULT 1,
+            deleted_at TEXT
         );
         CREATE INDEX IF NOT EXISTS documents_by_tenant ON documents (tenant, seq);
         CREATE TABLE IF NOT EXISTS stages (
@@ -30,6 +32,13 @@ internal static class StatusSchema
             progress REAL,
             PRIMARY KEY (document_id, stage)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS document_blobs (
+            document_id TEXT NOT NULL,
+            uri TEXT NOT NULL,
+            blob_json TEXT NOT NULL,
+            PRIMARY KEY (document_id, uri)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS document_blobs_by_uri ON document_blobs (uri);
         CREATE TABLE IF NOT EXISTS applied_events (
             event_id TEXT PRIMARY KEY,
             applied_at TEXT NOT NULL

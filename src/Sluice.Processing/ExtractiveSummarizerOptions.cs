@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sluice.Processing;
+
+/// <summary>Limits of the extractive summary.</summary>
+public sealed class ExtractiveSummarizerOptions
+{
+    public const string SectionName = "Summaries";
+
+    /// <summary>Most sentences in a summary.</summary>
+    [Range(1, 50)]
+    public int MaxSentences { get; set; } = 5;
+
+    /// <summary>Most characters in a summary (a sentence that would cross it is left out).</summary>
+    [Range(100, 20_000)]
+    public int MaxCharacters { get; set; } = 1200;
+
+    /// <summary>Most sentences embedded per document: bounds the cost of summarising long documents.</summary>
+    [Range(5, 2000)]
+    public int MaxCandidates { get; set; } = 48;
+
+    /// <summary>Sentences shorter than this many words are not candidates (headings, fragments).</summary>
+    [Range(1, 100)]
+    public int MinWords { get; set; } = 5;
+
+    /// <summary>Sentences longer than this many words are not candidates (run-on text, tables).</summary>
+    [Range(10, 1000)]
+    public int MaxWords { get; set; } = 80;
+}

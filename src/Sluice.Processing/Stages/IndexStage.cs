@@ -1,0 +1,57 @@
+using Sluice.Core.Events;
+using Sluice.Core.Ports;
+using Sluice.Core.Stages;
+using Sluice.Processing.Internal.Stages;
+
+namespace Sluice.Processing.Stages;
+
+/// <summary>
+/// <c>chunks.embedded</c> → <c>documents.indexed</c>: replaces the document's chunks in the search index
+/// (idempotent), unless the document was deleted meanwhile.
+/// </summary>
+public sealed class IndexStage(IBlobStore blobs, ISearchIndex index, IStatusStore statuses, TimeProvider time) : IStage
+{
+    public string Name => StageNames.Index;
+
+    public string InputTopic => Topics.ChunksEmbedded;
+
+    public async Task<StageResult> HandleAsync(StageContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var documentId = context.Input.DocumentId;
+        if (await statuses.IsDeletedAsync(documentId, cancellationToken))
+        {
+            // Deleted while in flight: indexing now would bring it back into search.
+            return StageResult.Success();
+        }
+
+        var embedded = context.Input.GetData<ChunksEmbedded>();
+        List<Chunk> chunks;
+        List<float[]> vectors;
+        try
+        {
+            chunks = await ChunkBatches.ReadChunksAsync(blobs, embedded.Chunks, cancellationToken);
+            vectors = await ChunkBatches.ReadVectorsAsync(blobs, embedded.Vectors, embedded.Count, embedded.Dimensions, cancellationToken);
+        }
+        catch (Exception ex) when (BlobFailures.Classify(ex, "the embedded chunks") is { } failure)
+        {
+            return failure;
+        }
+        catch (InvalidDataException ex)
+        {
+            return StageResult.Permanent($"the vector block is malformed: {ex.Message}", ex);
+        }
+
+        if (chunks.Count != vectors.Count)
+        {
+            return StageResult.Permanent($"{chunks.Count} chunks arrived with {vectors.Count} vectors");
+        }
+
+        var embedder = new EmbedderInfo(embedded.Embedder, embedded.EmbedderVersion, embedded.Dimensions);
+        await index.UpsertAsync(context.Input.Tenant, documentId, embedder, [.. chunks.Zip(vectors, (c, v) => new IndexedChunk(c, v))], cancellationToken);
+        var output = new DocumentIndexed(chunks.Count, embedder.ToString());
+        return StageResult.Success(
+            [context.Output(Topics.DocumentsIndexed, Name, 0, output, time.GetUtcNow())],
+            new Dictionary<string, long> { ["indexed"] = chunks.Count });
+    }
+}
