@@ -1,0 +1,123 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Sluice.Core.Ports;
+using Sluice.Embedded.Internal.Index;
+using Sluice.Embedded.Internal.Stores;
+
+namespace Sluice.Embedded;
+
+/// <summary>
+/// The embedded search index: chunks, their vectors and an FTS5 keyword index in one SQLite file (WAL),
+/// with exact vector search over an in-memory copy of the vectors. Several processes may share the file;
+/// each notices the others' writes before it searches and reloads only the documents they changed.
+/// </summary>
+/// <remarks>
+/// Vector search compares the query with every vector of the same dimension, whatever embedder produced
+/// it; the embedder (<c>name@version</c>) is recorded with every row, and re-embedding a document replaces
+/// all of its vectors.
+/// </remarks>
+public sealed class SqliteSearchIndex : ISearchIndex, IDisposable
+{
+    private const int MaxAttempts = 3;
+    private readonly SqliteSearchIndexOptions _options;
+    private readonly SqliteFile _file;
+    private readonly VectorCache _cache;
+
+    public SqliteSearchIndex(IOptions<SqliteSearchIndexOptions> options, ILogger<SqliteSearchIndex>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        Validator.ValidateObject(_options, new ValidationContext(_options), validateAllProperties: true);
+        _file = new SqliteFile(_options.Path, IndexSchema.Sql);
+        _cache = new VectorCache(_options.Path, logger ?? (ILogger)NullLogger<SqliteSearchIndex>.Instance);
+    }
+
+    /// <summary>Chunks held in memory for vector search (0 until the first search loads them).</summary>
+    internal long LoadedChunks => _cache.Current?.ChunkCount ?? 0;
+
+    public async Task UpsertAsync(
+        string tenant, string documentId, EmbedderInfo embedder, IReadOnlyList<IndexedChunk> chunks, CancellationToken cancellationToken = default)
+    {
+        UpsertValidation.Validate(tenant, documentId, embedder, chunks);
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        var (change, rowIds) = await IndexWriter.ReplaceAsync(connection, tenant, documentId, embedder, chunks, cancellationToken);
+        DocumentVectors? vectors = null;
+        if (chunks.Count > 0)
+        {
+            var flat = new float[chunks.Count * embedder.Dimensions];
+            for (var i = 0; i < chunks.Count; i++)
+            {
+                chunks[i].Vector.CopyTo(flat, i * embedder.Dimensions);
+            }
+
+            vectors = new DocumentVectors(
+                tenant, documentId, embedder.ToString(), embedder.Dimensions, rowIds, [.. chunks.Select(c => c.Chunk.Id)], flat);
+        }
+
+        await _cache.ApplyAsync(change, documentId, vectors);
+    }
+
+    public async Task DeleteAsync(string documentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(documentId);
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        if (await IndexWriter.DeleteAsync(connection, documentId, cancellationToken) is { } change)
+        {
+            await _cache.ApplyAsync(change, documentId, null);
+        }
+    }
+
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentException.ThrowIfNullOrEmpty(query.Tenant, nameof(query));
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.K, 1, nameof(query));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.K, _options.MaxResults, nameof(query));
+        if (query.Mode != SearchMode.Keyword && query.Vector is not { Length: > 0 })
+        {
+            throw new ArgumentException($"A {query.Mode.ToString().ToLowerInvariant()} search needs a query vector.", nameof(query));
+        }
+
+        if (!Enum.IsDefined(query.Mode))
+        {
+            throw new ArgumentException($"Unknown search mode {query.Mode}.", nameof(query));
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var connection = await _file.OpenAsync(cancellationToken);
+            await using var transaction = connection.BeginTransaction(deferred: true);
+            var generation = await IndexGeneration.CurrentAsync(connection, cancellationToken);
+            var snapshot = query.Mode == SearchMode.Keyword
+                ? VectorSnapshot.Empty
+                : await _cache.AtAsync(connection, generation, rewind: attempt == MaxAttempts, cancellationToken);
+            if (snapshot is null)
+            {
+                continue;
+            }
+
+            if (query.Mode != SearchMode.Keyword && !snapshot.Holds(query.Vector!.Length))
+            {
+                throw new ArgumentException(
+                    $"The query vector has {query.Vector.Length} dimensions, but the index holds vectors of {snapshot.DescribeDimensions()} dimensions; "
+                    + "embed the query with the model that indexed the documents.",
+                    nameof(query));
+            }
+
+            return await new SearchExecution(connection, snapshot, query).RunAsync(cancellationToken);
+        }
+    }
+
+    public async Task<int> CountAsync(string documentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM search_chunks WHERE document_id = $doc";
+        command.Parameters.AddWithValue("$doc", documentId);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public void Dispose() => _cache.Dispose();
+}
