@@ -7,6 +7,8 @@ var root = new RootCommand("Sluice: event-driven document ingestion for AI")
     ServeCommand.Create(),
     IngestCommand.Create(),
     StatusCommand.Create(),
+    SearchCommand.Create(),
+    EvalCommand.Create(),
     BenchCommand.Create(),
 };
 

@@ -41,6 +41,7 @@ public static class SluiceApp
         app.MapHealthApi();
         app.MapOpenApi();
         app.MapDocumentsApi();
+        app.MapSearchApi();
         return app;
     }
 }

@@ -23,9 +23,16 @@ public sealed class SluiceOptions
     public bool RunApi { get; set; } = true;
 
     /// <summary>Stages this process runs; empty runs none.</summary>
-    public IList<string> Stages { get; set; } = ["extract", "chunk", "status-projection"];
+    public IList<string> Stages { get; set; } = ["extract", "chunk", "embed", "index", "summarize", "status-projection"];
 
-    /// <summary>Records each stage handles at once.</summary>
+    /// <summary>
+    /// Records the embed and summarize stages handle at once. The local embedder already spreads one batch
+    /// over every core, so running more at once only adds contention.
+    /// </summary>
+    [Range(1, 64)]
+    public int EmbedParallelism { get; set; } = 1;
+
+    /// <summary>Records each other stage handles at once.</summary>
     [Range(1, 1024)]
     public int StageParallelism { get; set; } = Math.Max(2, Environment.ProcessorCount);
 }

@@ -35,8 +35,14 @@ public static class SluiceServiceCollectionExtensions
             {
                 o.StatusPath = Path.Combine(s.Value.DataDirectory, "status.db");
                 o.ChunksPath = Path.Combine(s.Value.DataDirectory, "chunks.db");
+                o.SummariesPath = Path.Combine(s.Value.DataDirectory, "summaries.db");
                 o.PipelineStages = [.. StageNames.Pipeline];
             })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddOptions<SqliteSearchIndexOptions>()
+            .Configure<IOptions<SluiceOptions>>((o, s) => o.Path = Path.Combine(s.Value.DataDirectory, "search.db"))
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -45,6 +51,8 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton<IBlobStore, FileBlobStore>();
         services.AddSingleton<IStatusStore, SqliteStatusStore>();
         services.AddSingleton<IChunkStore, SqliteChunkStore>();
+        services.AddSingleton<ISummaryStore, SqliteSummaryStore>();
+        services.AddSingleton<ISearchIndex, SqliteSearchIndex>();
         return services;
     }
 
@@ -56,13 +64,22 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton<TopicProvisioner>();
         services.AddHostedService(sp => sp.GetRequiredService<TopicProvisioner>());
         services.AddSingleton<IngestionService>();
+        services.AddSingleton<DocumentDeletionService>();
 
         services.AddOptions<ExtractionOptions>().BindConfiguration("Sluice:Extraction").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ChunkerOptions>().BindConfiguration("Sluice:Chunking").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new DocumentExtractor(sp.GetRequiredService<IOptions<ExtractionOptions>>().Value));
         services.AddSingleton(sp => new TextChunker(MiniLmVocabulary.Tokenizer, sp.GetRequiredService<IOptions<ChunkerOptions>>().Value));
+        services.AddOptions<OnnxEmbedderOptions>().BindConfiguration("Sluice:" + OnnxEmbedderOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ExtractiveSummarizerOptions>().BindConfiguration("Sluice:" + ExtractiveSummarizerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IEmbedder>(sp => new OnnxMiniLmEmbedder(sp.GetRequiredService<IOptions<OnnxEmbedderOptions>>().Value));
+        services.AddSingleton<ISummarizer>(sp => new ExtractiveSummarizer(
+            sp.GetRequiredService<IEmbedder>(), sp.GetRequiredService<IOptions<ExtractiveSummarizerOptions>>().Value));
         services.AddSingleton<ExtractStage>();
         services.AddSingleton<ChunkStage>();
+        services.AddSingleton<EmbedStage>();
+        services.AddSingleton<IndexStage>();
+        services.AddSingleton<SummarizeStage>();
         services.AddSingleton<StatusProjectionStage>();
 
         foreach (var name in options.Stages.Distinct(StringComparer.Ordinal))
@@ -79,13 +96,16 @@ public static class SluiceServiceCollectionExtensions
         {
             StageNames.Extract => services.GetRequiredService<ExtractStage>(),
             StageNames.Chunk => services.GetRequiredService<ChunkStage>(),
+            StageNames.Embed => services.GetRequiredService<EmbedStage>(),
+            StageNames.Index => services.GetRequiredService<IndexStage>(),
+            StageNames.Summarize => services.GetRequiredService<SummarizeStage>(),
             StageNames.StatusProjection => services.GetRequiredService<StatusProjectionStage>(),
             _ => throw new OptionsValidationException(SluiceOptions.Section, typeof(SluiceOptions),
-                [$"Unknown stage '{name}'. Known stages: {StageNames.Extract}, {StageNames.Chunk}, {StageNames.StatusProjection}."]),
+                [$"Unknown stage '{name}'. Known stages: {string.Join(", ", StageNames.Pipeline)}, {StageNames.StatusProjection}."]),
         };
         var runnerOptions = new StageRunnerOptions
         {
-            MaxParallelism = options.StageParallelism,
+            MaxParallelism = name is StageNames.Embed or StageNames.Summarize ? options.EmbedParallelism : options.StageParallelism,
             ReportStatus = name != StageNames.StatusProjection,
         };
         return new StageRunner(

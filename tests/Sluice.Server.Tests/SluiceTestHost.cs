@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Sluice.Server.Api;
 
@@ -24,7 +25,8 @@ public sealed class SluiceTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<SluiceTestHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<SluiceTestHost> StartAsync(
+        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "sluice-tests", Guid.NewGuid().ToString("N"));
         var overrides = new Dictionary<string, string?>
@@ -40,6 +42,7 @@ public sealed class SluiceTestHost : IAsyncDisposable
         var builder = SluiceApp.CreateBuilder([], overrides);
         builder.WebHost.UseTestServer();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapSluice();
         await app.StartAsync(TestContext.Current.CancellationToken);

@@ -23,6 +23,11 @@ internal sealed record ErrorView(string Stage, string Reason);
 
 internal sealed record StageView(string Status, int Attempts, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, double? Progress);
 
+internal sealed record SearchHitView(
+    string DocumentId, string? Filename, string ChunkId, int Index, string Text, double Score, int Start, int End, int? Page);
+
+internal sealed record SearchView(string Query, string Mode, int K, List<SearchHitView> Results);
+
 internal sealed record ProblemView(string? Title, string? Detail, int? Status);
 
 /// <summary>The server said no, or could not be reached: one line for the user, and an exit code.</summary>
@@ -83,6 +88,39 @@ internal sealed class SluiceClient(HttpClient http) : IDisposable
         }
 
         throw new CliException(await DescribeAsync(response, cancellationToken), response.StatusCode == HttpStatusCode.NotFound ? 4 : 3);
+    }
+
+    public async Task<string> SearchRawAsync(string query, int k, string mode, IReadOnlyList<string> documentIds, CancellationToken cancellationToken)
+    {
+        var uri = $"v1/search?q={Uri.EscapeDataString(query)}&k={k}&mode={Uri.EscapeDataString(mode)}"
+                  + string.Concat(documentIds.Select(d => $"&documentId={Uri.EscapeDataString(d)}"));
+        using var response = await SendAsync(() => http.GetAsync(new Uri(uri, UriKind.Relative), cancellationToken));
+        if (response.IsSuccessStatusCode)
+        {
+            return await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+
+        throw new CliException(await DescribeAsync(response, cancellationToken), response.StatusCode == HttpStatusCode.BadRequest ? 2 : 3);
+    }
+
+    public async Task<SearchView> SearchAsync(string query, int k, string mode, CancellationToken cancellationToken)
+        => ParseSearch(await SearchRawAsync(query, k, mode, [], cancellationToken));
+
+    public static SearchView ParseSearch(string json)
+        => JsonSerializer.Deserialize<SearchView>(json, Json) ?? throw new CliException("the server answered an empty search response", 3);
+
+    /// <summary>Uploads text as a raw body; returns the document and whether it was new.</summary>
+    public async Task<DocumentView> UploadTextAsync(string text, string fileName, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(text, System.Text.Encoding.UTF8, "text/plain");
+        using var response = await SendAsync(() => http.PostAsync(new Uri($"v1/documents?filename={Uri.EscapeDataString(fileName)}", UriKind.Relative), content, cancellationToken));
+        if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK)
+        {
+            return await response.Content.ReadFromJsonAsync<DocumentView>(Json, cancellationToken)
+                   ?? throw new CliException("the server answered an empty document", 3);
+        }
+
+        throw new CliException($"{fileName}: {await DescribeAsync(response, cancellationToken)}", 1);
     }
 
     private async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send)

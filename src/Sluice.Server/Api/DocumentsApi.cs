@@ -30,6 +30,8 @@ public static partial class DocumentsApi
         group.MapGet("/", ListAsync).WithSummary("List documents, newest first");
         group.MapGet("/{id}", GetAsync).WithSummary("A document's status, per stage");
         group.MapGet("/{id}/chunks", ChunksAsync).WithSummary("A document's chunks, in order");
+        group.MapGet("/{id}/summary", SummaryAsync).WithSummary("A document's summary, once the summarize stage is done");
+        group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a document from every store (idempotent)");
         return group;
     }
 
@@ -150,6 +152,39 @@ public static partial class DocumentsApi
         var total = await chunks.CountAsync(id, cancellationToken);
         int? next = items.Count > size ? items[size].Index : null;
         return TypedResults.Ok(new ChunkPage(id, total, [.. items.Take(size).Select(ChunkResponse.From)], next));
+    }
+
+    private static async Task<IResult> SummaryAsync(
+        string id, HttpRequest request, IStatusStore statuses, ISummaryStore summaries, CancellationToken cancellationToken)
+    {
+        var status = await statuses.GetAsync(id, cancellationToken);
+        if (status is null || status.Document.Tenant != Tenant(request))
+        {
+            return NotFound(id);
+        }
+
+        var summary = await summaries.GetAsync(id, cancellationToken);
+        if (summary is null)
+        {
+            var stage = status.Stages.TryGetValue("summarize", out var s) ? s.State.ToString().ToLowerInvariant() : "pending";
+            return TypedResults.Problem(statusCode: 404, title: "No summary yet",
+                detail: $"Document '{id}' has no summary yet (summarize: {stage}).");
+        }
+
+        return TypedResults.Ok(new SummaryResponse(id, summary.Text, summary.Summarizer, summary.CreatedAt));
+    }
+
+    private static async Task<IResult> DeleteAsync(
+        string id, HttpRequest request, DocumentDeletionService deletion, CancellationToken cancellationToken)
+    {
+        if (Tenant(request) is not { } tenant)
+        {
+            return BadTenant();
+        }
+
+        return await deletion.DeleteAsync(id, tenant, cancellationToken) == DeletionOutcome.NotFound
+            ? NotFound(id)
+            : TypedResults.NoContent();
     }
 
     /// <summary>The caller's tenant (header, default <c>default</c>), or null when the header is malformed.</summary>

@@ -49,3 +49,5 @@ public sealed record ChunkResponse(string Id, int Index, string Text, int Start,
 }
 
 public sealed record ChunkPage(string DocumentId, int Total, IReadOnlyList<ChunkResponse> Items, int? Next);
+
+public sealed record SummaryResponse(string DocumentId, string Text, string Summarizer, DateTimeOffset CreatedAt);

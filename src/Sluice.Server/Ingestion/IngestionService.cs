@@ -78,7 +78,8 @@ public sealed partial class IngestionService(
         // New, or registered before without a sign of processing (its publish may have failed): publish.
         // Publishing twice is harmless: every stage is idempotent.
         var submitted = EventEnvelope.Create(
-            Topics.DocumentsSubmitted, tenant, id, new DocumentSubmitted(source, name, sniff.Format!), Ids.Derive("submitted", id), now);
+            Topics.DocumentsSubmitted, tenant, id, new DocumentSubmitted(source, name, sniff.Format!),
+            Ids.Derive("submitted", id, status.Document.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), now);
         try
         {
             await _producer.ProduceAsync([EventRecords.ToRecord(Topics.DocumentsSubmitted, submitted)], cancellationToken);
