@@ -8,12 +8,23 @@ namespace Sluice.Embedded.Internal.Index;
 /// digits and combining marks, as the unicode61 tokenizer sees them), each word becomes a quoted string, and
 /// the words are OR-ed so BM25 ranks chunks with more (and rarer) of them higher. FTS5 operators in the
 /// text (<c>NEAR</c>, <c>AND</c>, <c>-</c>, <c>*</c>, <c>:</c>, quotes, parentheses) are either separators or
-/// plain quoted words.
+/// plain quoted words. Common English function words (<c>the</c>, <c>of</c>…) are left out when the text has
+/// other words: they match nearly every chunk, so they would cost a BM25 evaluation per chunk while adding
+/// almost nothing to the ranking (their inverse document frequency is close to zero).
 /// </summary>
 internal static class FtsQuery
 {
     /// <summary>Longest query used; further words are ignored.</summary>
     public const int MaxTerms = 64;
+
+    private static readonly HashSet<string> StopWords = new(
+        [
+            "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "does", "for", "from", "had", "has", "have",
+            "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "so", "than",
+            "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "was", "we", "were",
+            "what", "when", "where", "which", "who", "why", "will", "with", "you", "your",
+        ],
+        StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The MATCH expression, or null when the text has no words.</summary>
     public static string? Build(string? text)
@@ -38,6 +49,11 @@ internal static class FtsQuery
         }
 
         Add(word, terms, seen);
+        if (terms.Exists(t => !StopWords.Contains(t)))
+        {
+            terms.RemoveAll(StopWords.Contains);
+        }
+
         return terms.Count == 0 ? null : string.Join(" OR ", terms.Take(MaxTerms).Select(t => $"\"{t.Replace("\"", "\"\"", StringComparison.Ordinal)}\""));
     }
 
