@@ -19,17 +19,7 @@ internal static class MeanPooling
         }
 
         TensorPrimitives.Divide(vector, Math.Max(tokens, 1), vector);
-        Normalize(vector);
+        VectorMath.Normalize(vector);
         return vector;
-    }
-
-    /// <summary>Scales <paramref name="vector"/> to length 1 in place; a zero vector stays zero.</summary>
-    public static void Normalize(Span<float> vector)
-    {
-        var norm = TensorPrimitives.Norm(vector);
-        if (norm > 1e-12f)
-        {
-            TensorPrimitives.Divide(vector, norm, vector);
-        }
     }
 }
