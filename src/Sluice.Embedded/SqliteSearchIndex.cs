@@ -20,7 +20,7 @@ namespace Sluice.Embedded;
 /// </remarks>
 public sealed class SqliteSearchIndex : ISearchIndex, IDisposable
 {
-    private const int MaxAttempts = 3;
+    private const int MaxAttempts = 5;
     private readonly SqliteSearchIndexOptions _options;
     private readonly SqliteFile _file;
     private readonly VectorCache _cache;
@@ -87,16 +87,23 @@ public sealed class SqliteSearchIndex : ISearchIndex, IDisposable
 
         for (var attempt = 1; ; attempt++)
         {
+            // A snapshot installed before this transaction began cannot be newer than what it reads, unless
+            // the file was replaced by an older one: then the snapshot must be rebuilt from the file.
+            var known = _cache.Current?.Generation ?? 0;
             await using var connection = await _file.OpenAsync(cancellationToken);
             await using var transaction = connection.BeginTransaction(deferred: true);
             var generation = await IndexGeneration.CurrentAsync(connection, cancellationToken);
             var snapshot = query.Mode == SearchMode.Keyword
                 ? VectorSnapshot.Empty
-                : await _cache.AtAsync(connection, generation, rewind: attempt == MaxAttempts, cancellationToken);
-            if (snapshot is null)
+                : await _cache.AtAsync(connection, generation, rewind: generation < known, cancellationToken);
+            if (snapshot is null && attempt < MaxAttempts)
             {
+                // A write landed after this transaction began and the snapshot already includes it: read again.
                 continue;
             }
+
+            // After repeated races, search the newer snapshot: rows this transaction cannot see are left out.
+            snapshot ??= _cache.Current!;
 
             if (query.Mode != SearchMode.Keyword && !snapshot.Holds(query.Vector!.Length))
             {

@@ -63,16 +63,24 @@ public sealed class SqliteSearchIndexSharingTests : IDisposable
 
         await UpsertAsync(writer, "new", ("Beavers fell trees.", 0));
         await writer.DeleteAsync("old", Ct);
-        await using (var connection = new SqliteConnection($"Data Source={_file.Path}"))
-        {
-            await connection.OpenAsync(Ct);
-            await using var prune = connection.CreateCommand();
-            prune.CommandText = "DELETE FROM search_changes WHERE generation < (SELECT MAX(generation) FROM search_changes)";
-            Assert.Equal(2, await prune.ExecuteNonQueryAsync(Ct));
-        }
+        Assert.Equal(2, await ExecuteAsync("DELETE FROM search_changes WHERE generation < (SELECT MAX(generation) FROM search_changes)"));
 
         Assert.Equal(["new:0:v"], Ids(await SearchAsync(reader, SearchMode.Vector)));
         Assert.Equal(1, reader.LoadedChunks);
+    }
+
+    [Fact]
+    public async Task AFileThatWentBackToAnOlderGeneration_IsReloaded()
+    {
+        var index = _file.Open();
+        await UpsertAsync(index, "doc", ("Cormorants dry their wings.", 0));
+        await UpsertAsync(index, "doc", ("Cormorants dive deep.", 0));
+        Assert.Single(await SearchAsync(index, SearchMode.Vector));
+
+        await ExecuteAsync("DELETE FROM search_chunks; DELETE FROM search_changes;");
+        await UpsertAsync(_file.Open(), "other", ("Shags are smaller.", 10));
+
+        Assert.Equal(["other:0:v"], Ids(await SearchAsync(index, SearchMode.Vector)));
     }
 
     [Theory]
@@ -126,5 +134,15 @@ public sealed class SqliteSearchIndexSharingTests : IDisposable
             .. Enumerable.Range(0, chunks).Select(i => new IndexedChunk(
                 Chunk("doc", i, $"kestrel hovering {version} {i}", $"{version}{round}"), At((i * 3) + round))),
         ];
+    }
+
+    /// <summary>Changes the file behind the indexes' backs, as another program (or a restored backup) would.</summary>
+    private async Task<int> ExecuteAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={_file.Path}");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteNonQueryAsync(Ct);
     }
 }
