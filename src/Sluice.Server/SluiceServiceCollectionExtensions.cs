@@ -72,12 +72,24 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton(sp => new TextChunker(MiniLmVocabulary.Tokenizer, sp.GetRequiredService<IOptions<ChunkerOptions>>().Value));
         services.AddOptions<OnnxEmbedderOptions>().BindConfiguration("Sluice:" + OnnxEmbedderOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ExtractiveSummarizerOptions>().BindConfiguration("Sluice:" + ExtractiveSummarizerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IEmbedder>(sp => new OnnxMiniLmEmbedder(sp.GetRequiredService<IOptions<OnnxEmbedderOptions>>().Value));
+        if (options.Embedder == "openai")
+        {
+            services.AddOptions<OpenAiEmbedderOptions>().BindConfiguration("Sluice:" + OpenAiEmbedderOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+            services.AddSingleton<IEmbedder>(sp => new OpenAiCompatibleEmbedder(sp.GetRequiredService<IOptions<OpenAiEmbedderOptions>>().Value));
+        }
+        else
+        {
+            services.AddSingleton<IEmbedder>(sp => new OnnxMiniLmEmbedder(sp.GetRequiredService<IOptions<OnnxEmbedderOptions>>().Value));
+        }
+
+        // Search embeds its queries directly; the stages share one coalescing queue in front of the model.
+        services.AddSingleton(sp => new CoalescingEmbedder(sp.GetRequiredService<IEmbedder>(), options.EmbedBatchTexts));
         services.AddSingleton<ISummarizer>(sp => new ExtractiveSummarizer(
-            sp.GetRequiredService<IEmbedder>(), sp.GetRequiredService<IOptions<ExtractiveSummarizerOptions>>().Value));
+            sp.GetRequiredService<CoalescingEmbedder>(), sp.GetRequiredService<IOptions<ExtractiveSummarizerOptions>>().Value));
         services.AddSingleton<ExtractStage>();
         services.AddSingleton<ChunkStage>();
-        services.AddSingleton<EmbedStage>();
+        services.AddSingleton(sp => new EmbedStage(
+            sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<CoalescingEmbedder>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IndexStage>();
         services.AddSingleton<SummarizeStage>();
         services.AddSingleton<StatusProjectionStage>();
