@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
 using Sluice.Cli.Client;
 using Sluice.Processing;
 using Sluice.Server.Api;
