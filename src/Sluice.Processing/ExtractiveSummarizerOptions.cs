@@ -17,7 +17,7 @@ public sealed class ExtractiveSummarizerOptions
 
     /// <summary>Most sentences embedded per document: bounds the cost of summarising long documents.</summary>
     [Range(5, 2000)]
-    public int MaxCandidates { get; set; } = 48;
+    public int MaxCandidates { get; set; } = 16;
 
     /// <summary>Sentences shorter than this many words are not candidates (headings, fragments).</summary>
     [Range(1, 100)]

@@ -18,5 +18,5 @@ public sealed class OnnxEmbedderOptions
     /// other on two cores) but cost working memory, roughly 4 MB per text at the full 256-token window.
     /// </summary>
     [Range(1, 1024)]
-    public int BatchSize { get; set; } = 16;
+    public int BatchSize { get; set; } = 8;
 }

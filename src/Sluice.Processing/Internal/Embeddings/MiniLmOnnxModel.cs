@@ -22,6 +22,10 @@ internal sealed class MiniLmOnnxModel : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+
+        // Idle intra-op threads would otherwise spin between runs, taking the cores from the stages and
+        // the API that run beside the model in the same process.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _session = new InferenceSession(model, options);
         Dimensions = (int)_session.OutputMetadata[OutputNames[0]].Dimensions[^1];
     }
