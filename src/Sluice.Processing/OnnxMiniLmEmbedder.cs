@@ -28,7 +28,7 @@ public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
 
         _batchSize = options.BatchSize;
-        _encoder = BertInputEncoder.ForMiniLm();
+        _encoder = MiniLmEncoder.Shared;
         using var model = MiniLmVocabulary.OpenModel();
         using var bytes = new MemoryStream();
         model.CopyTo(bytes);

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.ML.Tokenizers;
 using Sluice.Core.Events;
 using Sluice.Processing.Internal.Chunking;
+using Sluice.Processing.Internal.Embeddings;
 
 namespace Sluice.Processing;
 
@@ -20,18 +21,38 @@ public sealed class TextChunker
     private readonly UnitBuilder _units;
     private readonly ChunkPacker _packer;
 
+    /// <summary>
+    /// Creates a chunker for all-MiniLM-L6-v2, counting word pieces exactly as <see cref="OnnxMiniLmEmbedder"/>
+    /// tokenizes, so no chunk is ever cut off by the model's window.
+    /// </summary>
+    /// <exception cref="ValidationException">The options are not valid.</exception>
+    public TextChunker(ChunkerOptions options)
+        : this(MiniLmEncoder.Shared.CountPieces, options)
+    {
+    }
+
     /// <summary>Creates a chunker counting with <paramref name="tokenizer"/>.</summary>
     /// <exception cref="ValidationException">The options are not valid.</exception>
     public TextChunker(BertTokenizer tokenizer, ChunkerOptions options)
+        : this(CountWith(tokenizer), options)
     {
-        ArgumentNullException.ThrowIfNull(tokenizer);
+    }
+
+    private TextChunker(Func<string, int> countPieces, ChunkerOptions options)
+    {
         ArgumentNullException.ThrowIfNull(options);
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
 
-        var counter = new TokenCounter(tokenizer);
+        var counter = new TokenCounter(countPieces);
         var budget = options.MaxContentTokens;
         _units = new UnitBuilder(counter, budget, options.TargetTokens);
         _packer = new ChunkPacker(counter, budget, options.TargetTokens, options.OverlapTokens);
+    }
+
+    private static Func<string, int> CountWith(BertTokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        return text => tokenizer.CountTokens(text, considerPreTokenization: true, considerNormalization: true);
     }
 
     /// <summary>Cuts <paramref name="text"/> into chunks; none for empty or whitespace-only text.</summary>
