@@ -24,20 +24,27 @@ internal static class EvalCommand
         mode.AcceptOnlyFromAmong([.. AllModes, "all"]);
         var concurrency = new Option<int>("--concurrency") { Description = "Concurrent uploads and queries (default 8)", DefaultValueFactory = _ => 8 };
         var depth = new Option<int>("--chunks") { Description = "Chunks fetched per query to rank documents (default 300)", DefaultValueFactory = _ => 300 };
+        var firstChunk = new Option<bool>("--first-chunk-only")
+        {
+            Description = "Rank documents by their first chunk only, like a model that truncates each document to its window",
+        };
         var server = ServerOption.Create();
-        var beir = new Command("beir", "Measure retrieval quality on a BEIR dataset, through the real pipeline") { dataset, split, mode, concurrency, depth, server };
+        var beir = new Command("beir", "Measure retrieval quality on a BEIR dataset, through the real pipeline")
+        {
+            dataset, split, mode, concurrency, depth, firstChunk, server,
+        };
         beir.SetAction(async (result, cancellationToken) =>
         {
             var data = await BeirDataset.LoadAsync(result.GetValue(dataset)!, result.GetValue(split)!, cancellationToken);
             using var client = SluiceClient.Create(ServerOption.Resolve(result.GetValue(server)));
             var modes = result.GetValue(mode) == "all" ? AllModes : [result.GetValue(mode)!];
-            return await RunAsync(client, data, modes, result.GetValue(concurrency), result.GetValue(depth), cancellationToken);
+            return await RunAsync(client, data, modes, result.GetValue(concurrency), result.GetValue(depth), result.GetValue(firstChunk), cancellationToken);
         });
         return new Command("eval", "Quality measurements") { beir };
     }
 
     private static async Task<int> RunAsync(
-        SluiceClient client, BeirDataset data, string[] modes, int concurrency, int depth, CancellationToken cancellationToken)
+        SluiceClient client, BeirDataset data, string[] modes, int concurrency, int depth, bool firstChunkOnly, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var corpusIdsOf = await IngestAsync(client, data, concurrency, cancellationToken);
@@ -55,6 +62,7 @@ internal static class EvalCommand
                 {
                     var response = await client.SearchAsync(data.Queries[queries[i]], depth, mode, token);
                     var ranking = response.Results
+                        .Where(h => !firstChunkOnly || h.Index == 0)
                         .Select(h => h.DocumentId)
                         .Distinct(StringComparer.Ordinal)
                         .SelectMany(id => corpusIdsOf.TryGetValue(id, out var ids) ? ids : [])
