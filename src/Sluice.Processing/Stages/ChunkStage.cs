@@ -1,4 +1,3 @@
-using System.Text;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
 using Sluice.Core.Stages;
@@ -24,11 +23,9 @@ public sealed class ChunkStage(IBlobStore blobs, IChunkStore chunks, TextChunker
         string text;
         try
         {
-            await using var content = await blobs.OpenReadAsync(extracted.Text, cancellationToken);
-            using var reader = new StreamReader(content, Encoding.UTF8);
-            text = await reader.ReadToEndAsync(cancellationToken);
+            text = await StageBlobs.ReadTextAsync(blobs, extracted.Text, cancellationToken);
         }
-        catch (Exception ex) when (BlobFailures.Classify(ex, "the extracted text") is { } failure)
+        catch (Exception ex) when (StageFailures.Blob(ex, "the extracted text") is { } failure)
         {
             return failure;
         }
@@ -45,7 +42,7 @@ public sealed class ChunkStage(IBlobStore blobs, IChunkStore chunks, TextChunker
             .ToList();
         await chunks.ReplaceAsync(documentId, result, cancellationToken);
 
-        var batch = await ChunkBatches.WriteChunksAsync(blobs, result, cancellationToken);
+        var batch = await StageBlobs.WriteChunksAsync(blobs, result, cancellationToken);
         var output = context.Output(Topics.ChunksCreated, Name, 0, new ChunksCreated(batch, result.Count), time.GetUtcNow());
         return StageResult.Success([output], new Dictionary<string, long> { ["chunks"] = result.Count }, [batch]);
     }

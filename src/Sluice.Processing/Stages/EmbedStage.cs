@@ -25,9 +25,9 @@ public sealed class EmbedStage(IBlobStore blobs, IEmbedder embedder, TimeProvide
         List<Chunk> chunks;
         try
         {
-            chunks = await ChunkBatches.ReadChunksAsync(blobs, created.Chunks, cancellationToken);
+            chunks = await StageBlobs.ReadChunksAsync(blobs, created.Chunks, cancellationToken);
         }
-        catch (Exception ex) when (BlobFailures.Classify(ex, "the chunk batch") is { } failure)
+        catch (Exception ex) when (StageFailures.Blob(ex, "the chunk batch") is { } failure)
         {
             return failure;
         }
@@ -44,13 +44,11 @@ public sealed class EmbedStage(IBlobStore blobs, IEmbedder embedder, TimeProvide
         }
         catch (ProviderException ex)
         {
-            return ex.IsTransient
-                ? StageResult.Transient($"the embedder failed: {ex.Message}", ex, ex.RetryAfter)
-                : StageResult.Permanent($"the embedder refused the chunks: {ex.Message}", ex);
+            return StageFailures.Provider(ex, "embedder");
         }
 
         var info = embedder.Info;
-        var block = await ChunkBatches.WriteVectorsAsync(blobs, vectors, info.Dimensions, cancellationToken);
+        var block = await StageBlobs.WriteVectorsAsync(blobs, vectors, info.Dimensions, cancellationToken);
         var output = new ChunksEmbedded(created.Chunks, block, chunks.Count, info.Name, info.Version, info.Dimensions);
         return StageResult.Success(
             [context.Output(Topics.ChunksEmbedded, Name, 0, output, time.GetUtcNow())],

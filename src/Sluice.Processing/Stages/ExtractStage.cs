@@ -31,7 +31,7 @@ public sealed class ExtractStage(IBlobStore blobs, DocumentExtractor extractor, 
         {
             return StageResult.Permanent(ex.Reason, ex);
         }
-        catch (Exception ex) when (BlobFailures.Classify(ex, "the uploaded file") is { } failure)
+        catch (Exception ex) when (StageFailures.Blob(ex, "the uploaded file") is { } failure)
         {
             return failure;
         }

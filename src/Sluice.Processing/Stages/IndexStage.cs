@@ -30,10 +30,10 @@ public sealed class IndexStage(IBlobStore blobs, ISearchIndex index, IStatusStor
         List<float[]> vectors;
         try
         {
-            chunks = await ChunkBatches.ReadChunksAsync(blobs, embedded.Chunks, cancellationToken);
-            vectors = await ChunkBatches.ReadVectorsAsync(blobs, embedded.Vectors, embedded.Count, embedded.Dimensions, cancellationToken);
+            chunks = await StageBlobs.ReadChunksAsync(blobs, embedded.Chunks, cancellationToken);
+            vectors = await StageBlobs.ReadVectorsAsync(blobs, embedded.Vectors, embedded.Count, embedded.Dimensions, cancellationToken);
         }
-        catch (Exception ex) when (BlobFailures.Classify(ex, "the embedded chunks") is { } failure)
+        catch (Exception ex) when (StageFailures.Blob(ex, "the embedded chunks") is { } failure)
         {
             return failure;
         }

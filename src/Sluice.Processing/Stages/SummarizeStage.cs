@@ -1,7 +1,7 @@
-using System.Text;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
 using Sluice.Core.Stages;
+using Sluice.Processing.Internal.Stages;
 
 namespace Sluice.Processing.Stages;
 
@@ -22,11 +22,9 @@ public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISu
         string text;
         try
         {
-            await using var content = await blobs.OpenReadAsync(extracted.Text, cancellationToken);
-            using var reader = new StreamReader(content, Encoding.UTF8);
-            text = await reader.ReadToEndAsync(cancellationToken);
+            text = await StageBlobs.ReadTextAsync(blobs, extracted.Text, cancellationToken);
         }
-        catch (Exception ex) when (BlobFailures.Classify(ex, "the extracted text") is { } failure)
+        catch (Exception ex) when (StageFailures.Blob(ex, "the extracted text") is { } failure)
         {
             return failure;
         }
@@ -38,9 +36,7 @@ public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISu
         }
         catch (ProviderException ex)
         {
-            return ex.IsTransient
-                ? StageResult.Transient($"the summarizer failed: {ex.Message}", ex, ex.RetryAfter)
-                : StageResult.Permanent($"the summarizer refused the document: {ex.Message}", ex);
+            return StageFailures.Provider(ex, "summarizer");
         }
 
         var info = summarizer.Info.ToString();

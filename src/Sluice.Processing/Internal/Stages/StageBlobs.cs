@@ -6,11 +6,19 @@ using Sluice.Core.Ports;
 
 namespace Sluice.Processing.Internal.Stages;
 
-/// <summary>The claim-check formats between stages: chunk batches (JSON lines) and vector blocks (float32 LE).</summary>
-internal static class ChunkBatches
+/// <summary>The claim-check formats between stages: extracted text (UTF-8), chunk batches (JSON lines) and vector blocks (float32 LE).</summary>
+internal static class StageBlobs
 {
     public const string ChunksContentType = "application/x-ndjson";
     public const string VectorsContentType = "application/x-sluice-vectors";
+
+    /// <summary>Reads a UTF-8 text blob (the extracted text) whole.</summary>
+    public static async Task<string> ReadTextAsync(IBlobStore blobs, BlobReference reference, CancellationToken cancellationToken)
+    {
+        await using var content = await blobs.OpenReadAsync(reference, cancellationToken);
+        using var reader = new StreamReader(content, Encoding.UTF8);
+        return await reader.ReadToEndAsync(cancellationToken);
+    }
 
     public static async Task<BlobReference> WriteChunksAsync(IBlobStore blobs, IReadOnlyList<Chunk> chunks, CancellationToken cancellationToken)
     {
