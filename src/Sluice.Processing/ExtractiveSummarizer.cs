@@ -19,7 +19,7 @@ public sealed class ExtractiveSummarizer(IEmbedder embedder, ExtractiveSummarize
     {
         ArgumentNullException.ThrowIfNull(text);
         var sentences = SentenceSplitter.Split(text, cancellationToken)
-            .Select(s => text[s.Start..s.End].Trim())
+            .Select(s => CollapseWhitespace(text[s.Start..s.End]))
             .Where(s => s.Length > 0)
             .ToList();
         var candidates = Candidates(sentences);
@@ -95,6 +95,10 @@ public sealed class ExtractiveSummarizer(IEmbedder embedder, ExtractiveSummarize
         var step = (double)eligible.Count / options.MaxCandidates;
         return [.. Enumerable.Range(0, options.MaxCandidates).Select(i => eligible[(int)(i * step)])];
     }
+
+    /// <summary>Line breaks inside a sentence are layout (PDF lines), not content.</summary>
+    private static string CollapseWhitespace(string sentence)
+        => string.Join(' ', sentence.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     private static int WordCount(string sentence) => sentence.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
 
