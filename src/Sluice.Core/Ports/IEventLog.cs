@@ -22,7 +22,15 @@ public interface IEventLog
 /// <param name="Name">Topic name.</param>
 /// <param name="Partitions">Partition count (parallelism bound for a consumer group).</param>
 /// <param name="Retention">How long records are kept; <c>null</c> keeps the log's default.</param>
-public sealed record TopicSpec(string Name, int Partitions, TimeSpan? Retention = null);
+public sealed record TopicSpec(string Name, int Partitions, TimeSpan? Retention = null)
+{
+    /// <summary>
+    /// Whether the log may keep only the newest record of each key once records are older than
+    /// <see cref="Retention"/> (Kafka's <c>cleanup.policy=compact</c> with <c>min.compaction.lag.ms</c>).
+    /// Logs without compaction keep every record for <see cref="Retention"/> instead.
+    /// </summary>
+    public bool Compacted { get; init; }
+}
 
 public readonly record struct TopicPartition(string Topic, int Partition)
 {
