@@ -53,11 +53,15 @@ public sealed class StageRunner(
 
         var settings = new ConsumerSettings(stage.Name, [stage.InputTopic])
         {
+            OnAssigned = partitions =>
+                RuntimeLog.Assigned(_logger, stage.Name, partitions.Count, Describe(partitions)),
             OnRevoking = partitions =>
             {
                 DrainCompletions();
                 _paused.ExceptWith(partitions);
-                return _tracker.Revoke(partitions);
+                var offsets = _tracker.Revoke(partitions);
+                RuntimeLog.Revoked(_logger, stage.Name, partitions.Count, Describe(partitions), offsets.Count);
+                return offsets;
             },
         };
 
@@ -211,6 +215,9 @@ public sealed class StageRunner(
             RuntimeLog.LogUnavailable(_logger, ex, stage.Name, options.CommitInterval);
         }
     }
+
+    private static string Describe(IReadOnlyCollection<TopicPartition> partitions) =>
+        string.Join(", ", partitions.OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition));
 
     private static int LaneOf(string key, int lanes) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)lanes);
 }

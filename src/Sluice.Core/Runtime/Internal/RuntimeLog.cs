@@ -27,4 +27,10 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(8, LogLevel.Debug, "Stage {Stage} paused {Partition} at {InFlight} in-flight records")]
     public static partial void Paused(ILogger logger, string stage, string partition, int inFlight);
+
+    [LoggerMessage(9, LogLevel.Information, "Stage {Stage} was assigned {Count} partition(s): {Partitions}")]
+    public static partial void Assigned(ILogger logger, string stage, int count, string partitions);
+
+    [LoggerMessage(10, LogLevel.Information, "Stage {Stage} gives up {Count} partition(s): {Partitions}; committing {Committed} offset(s)")]
+    public static partial void Revoked(ILogger logger, string stage, int count, string partitions, int committed);
 }
