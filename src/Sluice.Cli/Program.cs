@@ -4,7 +4,11 @@ using Sluice.Cli.Commands;
 
 var root = new RootCommand("Sluice: event-driven document ingestion for AI")
 {
-    ServeCommand.Create(),
+    HostCommands.Serve(),
+    HostCommands.Api(),
+    HostCommands.Worker(),
+    TopicsCommand.Create(),
+    DevCommand.Create(),
     IngestCommand.Create(),
     StatusCommand.Create(),
     SearchCommand.Create(),

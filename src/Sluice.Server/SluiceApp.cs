@@ -2,16 +2,37 @@ using Sluice.Server.Api;
 
 namespace Sluice.Server;
 
-/// <summary>Builds the Sluice host: API and/or stages, on the embedded adapters.</summary>
+/// <summary>Builds Sluice's hosts: the API with any stages, or stages alone; on the embedded log or on Kafka.</summary>
 public static class SluiceApp
 {
     /// <summary>
-    /// A builder configured from the usual sources (appsettings, <c>SLUICE__…</c>-style environment
-    /// variables, command line) plus <paramref name="overrides"/> (e.g. from CLI flags).
+    /// A builder for a process that serves the API (and runs the stages named in <c>Sluice:Stages</c>), configured
+    /// from the usual sources (appsettings, <c>Sluice__…</c> environment variables, command line) plus
+    /// <paramref name="overrides"/> (e.g. from CLI flags).
     /// </summary>
     public static WebApplicationBuilder CreateBuilder(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
+        Configure(builder, overrides);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
+        });
+        return builder;
+    }
+
+    /// <summary>A builder for a process that only runs stages (<c>sluice worker</c>): no HTTP listener.</summary>
+    public static HostApplicationBuilder CreateWorkerBuilder(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        Configure(builder, overrides);
+        return builder;
+    }
+
+    private static void Configure(IHostApplicationBuilder builder, IReadOnlyDictionary<string, string?>? overrides)
+    {
         builder.Configuration.AddEnvironmentVariables();
         if (overrides is not null)
         {
@@ -20,19 +41,13 @@ public static class SluiceApp
 
         var options = builder.Configuration.GetSection(SluiceOptions.Section).Get<SluiceOptions>() ?? new SluiceOptions();
         builder.Services.AddOptions<SluiceOptions>().BindConfiguration(SluiceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
-        builder.Services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
-        });
-        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        builder.Services.AddSluiceEventLog(options);
         builder.Services.AddSluiceEmbedded();
         builder.Services.AddSluicePipeline(options);
-        return builder;
     }
 
-    /// <summary>Maps the API (when <see cref="SluiceOptions.RunApi"/>), health checks and the OpenAPI document.</summary>
+    /// <summary>Maps the API, health checks and the OpenAPI document.</summary>
     public static WebApplication MapSluice(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);

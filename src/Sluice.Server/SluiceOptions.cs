@@ -7,6 +7,16 @@ public sealed class SluiceOptions
 {
     public const string Section = "Sluice";
 
+    /// <summary>
+    /// The event log: <c>embedded</c> (a SQLite log under <see cref="DataDirectory"/>, the default) or <c>kafka</c>
+    /// (Apache Kafka, configured under <c>Sluice:Kafka</c>).
+    /// </summary>
+    [AllowedValues("embedded", "kafka")]
+    public string Transport { get; set; } = "embedded";
+
+    /// <summary>Whether start-up creates missing topics (and waits for the event log until it can).</summary>
+    public bool AutoCreateTopics { get; set; } = true;
+
     /// <summary>Where the embedded event log, blobs, status and chunks live.</summary>
     [Required]
     public string DataDirectory { get; set; } = "sluice-data";
@@ -26,11 +36,15 @@ public sealed class SluiceOptions
     [AllowedValues("onnx", "openai")]
     public string Embedder { get; set; } = "onnx";
 
-    /// <summary>Whether this process serves the HTTP API.</summary>
-    public bool RunApi { get; set; } = true;
+    /// <summary>
+    /// Stages this process runs, comma-separated (e.g. <c>Sluice__Stages=embed</c>); empty runs none.
+    /// <c>status-projection</c> folds status events into the status store the API reads.
+    /// </summary>
+    public string Stages { get; set; } = "extract,chunk,embed,index,summarize,status-projection";
 
-    /// <summary>Stages this process runs; empty runs none.</summary>
-    public IList<string> Stages { get; set; } = ["extract", "chunk", "embed", "index", "summarize", "status-projection"];
+    /// <summary>The names in <see cref="Stages"/>, trimmed, without duplicates.</summary>
+    public IReadOnlyList<string> StageList =>
+        [.. Stages.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal)];
 
     /// <summary>
     /// Records the embed and summarize stages handle at once. Their embedder calls are merged into shared

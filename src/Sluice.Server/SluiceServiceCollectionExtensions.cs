@@ -3,6 +3,7 @@ using Sluice.Core.Ports;
 using Sluice.Core.Runtime;
 using Sluice.Core.Stages;
 using Sluice.Embedded;
+using Sluice.Kafka;
 using Sluice.Processing;
 using Sluice.Processing.Stages;
 using Sluice.Server.Hosting;
@@ -13,11 +14,35 @@ namespace Sluice.Server;
 public static class SluiceServiceCollectionExtensions
 {
     /// <summary>
-    /// The embedded adapters, all under <see cref="SluiceOptions.DataDirectory"/>: SQLite event log,
-    /// content-addressed file blobs, SQLite status and chunk stores.
+    /// The event log <see cref="SluiceOptions.Transport"/> names: the embedded SQLite log under
+    /// <see cref="SluiceOptions.DataDirectory"/>, or Kafka configured under <c>Sluice:Kafka</c>, where every key
+    /// with a dot in it (<c>Sluice:Kafka:security.protocol</c>) and every key under <c>Sluice:Kafka:Properties</c>
+    /// is handed to librdkafka as it is.
     /// </summary>
-    public static IServiceCollection AddSluiceEmbedded(this IServiceCollection services)
+    public static IServiceCollection AddSluiceEventLog(this IServiceCollection services, SluiceOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Transport == "kafka")
+        {
+            services.AddOptions<KafkaOptions>()
+                .BindConfiguration("Sluice:" + KafkaOptions.SectionName)
+                .Configure<IConfiguration>((o, configuration) =>
+                {
+                    foreach (var entry in configuration.GetSection("Sluice:" + KafkaOptions.SectionName).GetChildren())
+                    {
+                        if (entry.Key.Contains('.', StringComparison.Ordinal) && entry.Value is not null)
+                        {
+                            o.Properties[entry.Key] = entry.Value;
+                        }
+                    }
+                })
+                .ValidateDataAnnotations()
+                .ValidateOnStart();
+            services.AddSingleton(sp => new KafkaEventLog(sp.GetRequiredService<IOptions<KafkaOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
+            services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<KafkaEventLog>());
+            return services;
+        }
+
         services.AddOptions<SqliteEventLogOptions>()
             .Configure<IOptions<SluiceOptions>>((o, s) =>
             {
@@ -26,6 +51,17 @@ public static class SluiceServiceCollectionExtensions
             })
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<SqliteEventLog>();
+        services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<SqliteEventLog>());
+        return services;
+    }
+
+    /// <summary>
+    /// The embedded stores, all under <see cref="SluiceOptions.DataDirectory"/> (several processes on one machine
+    /// may share it): content-addressed file blobs, SQLite status, chunk, summary and search stores.
+    /// </summary>
+    public static IServiceCollection AddSluiceEmbedded(this IServiceCollection services)
+    {
         services.AddOptions<FileBlobStoreOptions>()
             .Configure<IOptions<SluiceOptions>>((o, s) => o.Root = Path.Combine(s.Value.DataDirectory, "blobs"))
             .ValidateDataAnnotations()
@@ -46,8 +82,6 @@ public static class SluiceServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        services.AddSingleton<SqliteEventLog>();
-        services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<SqliteEventLog>());
         services.AddSingleton<IBlobStore, FileBlobStore>();
         services.AddSingleton<IStatusStore, SqliteStatusStore>();
         services.AddSingleton<IChunkStore, SqliteChunkStore>();
@@ -94,7 +128,7 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton<SummarizeStage>();
         services.AddSingleton<StatusProjectionStage>();
 
-        foreach (var name in options.Stages.Distinct(StringComparer.Ordinal))
+        foreach (var name in options.StageList)
         {
             services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(sp => Runner(sp, name, options));
         }
