@@ -39,6 +39,9 @@ public sealed class KafkaEventLog : IEventLog, IAsyncDisposable
             .Build());
     }
 
+    /// <summary>The shared producer's current client (replaced after a fatal error).</summary>
+    internal IProducer<string, byte[]> CurrentProducer => _producer.Acquire().Producer;
+
     public async Task EnsureTopicsAsync(IReadOnlyCollection<TopicSpec> topics, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(topics);
@@ -74,12 +77,12 @@ public sealed class KafkaEventLog : IEventLog, IAsyncDisposable
             var failed = ex.Results.FirstOrDefault(r => r.Error.IsError && r.Error.Code != ErrorCode.TopicAlreadyExists);
             if (failed is not null)
             {
-                throw KafkaErrors.Other($"create topic {failed.Topic}", failed.Error, ex);
+                throw KafkaErrors.Admin($"create topic {failed.Topic}", failed.Error, ex);
             }
         }
         catch (KafkaException ex)
         {
-            throw KafkaErrors.Other("create topics", ex.Error, ex);
+            throw KafkaErrors.Admin("create topics", ex.Error, ex);
         }
     }
 
@@ -133,7 +136,7 @@ public sealed class KafkaEventLog : IEventLog, IAsyncDisposable
         }
         catch (KafkaException ex)
         {
-            throw KafkaErrors.Other("read the cluster's topics", ex.Error, ex);
+            throw KafkaErrors.Admin("read the cluster's topics", ex.Error, ex);
         }
     }
 

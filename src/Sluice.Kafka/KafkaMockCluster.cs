@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 using Confluent.Kafka;
@@ -90,6 +91,19 @@ public sealed partial class KafkaMockCluster : IDisposable
         Native.rd_kafka_mock_push_request_errors_array(_cluster, (short)request, (nuint)codes.Length, codes);
     }
 
+    /// <summary>
+    /// Makes a client fail fatally, as an idempotent producer does when the cluster breaks its guarantees
+    /// (librdkafka's <c>rd_kafka_test_fatal_error</c>). Only for tests of how callers recover.
+    /// </summary>
+    internal static void InjectFatalError(Handle client, ErrorCode error, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var property = typeof(Handle).GetProperty("LibrdkafkaHandle", BindingFlags.Instance | BindingFlags.NonPublic)
+            ?? throw new InvalidOperationException("This Confluent.Kafka version hides its librdkafka handle elsewhere.");
+        var handle = (SafeHandle)property.GetValue(client)!;
+        Check(Native.rd_kafka_test_fatal_error(handle.DangerousGetHandle(), (int)error, reason), "inject a fatal error");
+    }
+
     /// <summary>See <see cref="Start"/>.</summary>
     public void SetInitialRebalanceDelay(TimeSpan delay) =>
         Check(Native.rd_kafka_mock_group_initial_rebalance_delay_ms(_cluster, (int)delay.TotalMilliseconds), "set the initial rebalance delay");
@@ -155,6 +169,9 @@ public sealed partial class KafkaMockCluster : IDisposable
 
         [LibraryImport(NativeLibrdkafka.Name)]
         public static partial IntPtr rd_kafka_err2str(int error);
+
+        [LibraryImport(NativeLibrdkafka.Name, StringMarshalling = StringMarshalling.Utf8)]
+        public static partial int rd_kafka_test_fatal_error(IntPtr rk, int error, string reason);
     }
 }
 

@@ -131,6 +131,37 @@ public sealed class KafkaFaultInjectionTests
     }
 
     [Fact]
+    public async Task Produce_AfterAFatalProducerError_FailsTransiently_ThenSucceedsOnANewProducer()
+    {
+        using var cluster = KafkaMockCluster.Start(brokers: 1);
+        cluster.CreateTopic("events", partitions: 1);
+        await using var log = new KafkaEventLog(Options(cluster));
+        await using var producer = log.CreateProducer();
+        await producer.ProduceAsync([Record("events", "k", "before")], Ct);
+        var failed = log.CurrentProducer;
+
+        KafkaMockCluster.InjectFatalError(failed.Handle, ErrorCode.OutOfOrderSequenceNumber, "injected");
+        IReadOnlyList<TopicPartitionOffset>? positions = null;
+        for (var attempt = 1; positions is null; attempt++)
+        {
+            Assert.True(attempt <= 3, "The log did not recover from a fatal producer error.");
+            try
+            {
+                positions = await producer.ProduceAsync([Record("events", "k", "after")], Ct).WaitAsync(Patience, Ct);
+            }
+            catch (EventLogException ex)
+            {
+                Assert.True(ex.IsTransient, ex.Message);
+            }
+        }
+
+        Assert.NotSame(failed, log.CurrentProducer);
+        Assert.Equal(1, Assert.Single(positions).Offset);
+        await using var consumer = log.CreateConsumer(new ConsumerSettings("readers", ["events"]));
+        Assert.Equal(["before", "after"], (await ConsumeAsync(consumer, 2)).Select(Text));
+    }
+
+    [Fact]
     public async Task Produce_ToAnUnreachableCluster_FailsTransiently_AfterTheDeliveryTimeout()
     {
         var closedPort = ClosedPort();

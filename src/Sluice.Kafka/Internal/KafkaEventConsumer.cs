@@ -84,7 +84,7 @@ internal sealed class KafkaEventConsumer : IEventConsumer
             }
             catch (KafkaException ex)
             {
-                throw KafkaErrors.Other("commit offsets", ex.Error, ex);
+                throw KafkaErrors.Consumer("commit offsets", ErrorOf(ex), ex);
             }
 
             return true;
@@ -148,7 +148,7 @@ internal sealed class KafkaEventConsumer : IEventConsumer
             }
             catch (KafkaException ex)
             {
-                throw KafkaErrors.Other("consume", ex.Error, ex);
+                throw KafkaErrors.Consumer("consume", ex.Error, ex);
             }
 
             if (Interlocked.Exchange(ref _callbackError, null) is { } callbackError)
@@ -234,6 +234,12 @@ internal sealed class KafkaEventConsumer : IEventConsumer
         }
     }
 
+    /// <summary>The error of a failed commit: a per-partition one when the request as a whole succeeded.</summary>
+    private static Error ErrorOf(KafkaException ex) =>
+        ex is TopicPartitionOffsetException { Results: { } results } && results.FirstOrDefault(r => r.Error.IsError) is { } failed
+            ? failed.Error
+            : ex.Error;
+
     private static bool NotOwned(KafkaException ex) =>
         ex is TopicPartitionOffsetException { Results: { } results }
             ? results.All(r => !r.Error.IsError || IsNotOwned(r.Error.Code))
@@ -265,7 +271,7 @@ internal sealed class KafkaEventConsumer : IEventConsumer
         }
         catch (KafkaException ex)
         {
-            throw KafkaErrors.Other(pause ? "pause partitions" : "resume partitions", ex.Error, ex);
+            throw KafkaErrors.Consumer(pause ? "pause partitions" : "resume partitions", ex.Error, ex);
         }
     }
 

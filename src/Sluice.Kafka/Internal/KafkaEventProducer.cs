@@ -49,7 +49,9 @@ internal sealed class KafkaEventProducer(SharedProducer shared, KafkaClients cli
                 }
                 catch (KafkaException ex)
                 {
-                    if (ex.Error.IsFatal)
+                    // Enqueueing never talks to a broker: a broker's error code here is the one that made the
+                    // producer fail fatally, which librdkafka returns without flagging it as fatal.
+                    if (SharedProducer.IsFatal(ex.Error) || (ex.Error.Code > ErrorCode.NoError && ex.Error.Code != ErrorCode.MsgSizeTooLarge))
                     {
                         instance.MarkFatal();
                     }
@@ -62,7 +64,7 @@ internal sealed class KafkaEventProducer(SharedProducer shared, KafkaClients cli
         var positions = await batch.Completion.WaitAsync(cancellationToken);
         if (batch.FirstError is { } error)
         {
-            if (error.IsFatal)
+            if (SharedProducer.IsFatal(error))
             {
                 instance.MarkFatal();
             }

@@ -36,6 +36,9 @@ internal sealed class SharedProducer(KafkaClients clients)
         }
     }
 
+    /// <summary>Whether an error means the producer is done for (librdkafka reports it as fatal, or as caused by a fatal error).</summary>
+    public static bool IsFatal(Error error) => error.IsFatal || error.Code == ErrorCode.Local_Fatal;
+
     /// <summary>Flushes and closes the producer, waiting at most <see cref="KafkaOptions.CloseTimeout"/>.</summary>
     public async Task CloseAsync()
     {
@@ -90,7 +93,7 @@ internal sealed class SharedProducer(KafkaClients clients)
                 .SetErrorHandler((_, error) =>
                 {
                     clients.OnError("producer", error);
-                    if (error.IsFatal)
+                    if (IsFatal(error))
                     {
                         _fatal = true;
                     }
