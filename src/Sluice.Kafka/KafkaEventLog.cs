@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
@@ -140,12 +141,12 @@ public sealed class KafkaEventLog : IEventLog, IAsyncDisposable
         }
     }
 
-    private TopicSpecification ToSpecification(TopicSpec spec)
+    internal TopicSpecification ToSpecification(TopicSpec spec)
     {
         var configs = new Dictionary<string, string>(StringComparer.Ordinal);
         if (spec.Retention is { } retention)
         {
-            configs["retention.ms"] = ((long)retention.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            configs["retention.ms"] = ((long)retention.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         }
 
         if (spec.Compacted)
@@ -154,7 +155,7 @@ public sealed class KafkaEventLog : IEventLog, IAsyncDisposable
             if (spec.Retention is { } lag)
             {
                 // Nothing younger than the retention is ever compacted away.
-                configs["min.compaction.lag.ms"] = ((long)lag.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                configs["min.compaction.lag.ms"] = ((long)lag.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
             }
         }
 

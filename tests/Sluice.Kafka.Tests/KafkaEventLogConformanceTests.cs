@@ -12,6 +12,19 @@ public sealed class KafkaEventLogConformanceTests(MockClusterFixture fixture) : 
         Task.FromResult(fixture.Open(fixture.Options()));
 }
 
+/// <summary>The event log contract on the mock cluster with KIP-848 group membership (<c>group.protocol=consumer</c>).</summary>
+public sealed class KafkaEventLogConsumerProtocolConformanceTests(MockClusterFixture fixture) : EventLogConformance, IClassFixture<MockClusterFixture>
+{
+    protected override int MaxRecordBytes => 64 * 1024;
+
+    protected override Task<IEventLog> CreateLogAsync(CancellationToken cancellationToken)
+    {
+        var options = fixture.Options();
+        options.GroupProtocol = "consumer";
+        return Task.FromResult(fixture.Open(options));
+    }
+}
+
 /// <summary>
 /// The event log contract on a real cluster, when <c>SLUICE_KAFKA_BOOTSTRAP</c> names one; topics are created
 /// through the real <see cref="KafkaEventLog.EnsureTopicsAsync"/>, under a prefix of their own.

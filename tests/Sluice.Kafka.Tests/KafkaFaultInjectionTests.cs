@@ -177,6 +177,11 @@ public sealed class KafkaFaultInjectionTests
             () => producer.ProduceAsync([Record("events", "k", "v")], Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct));
 
         Assert.True(error.IsTransient, error.Message);
+
+        // A member that never reached its group still closes, without holding up shutdown.
+        var consumer = log.CreateConsumer(new ConsumerSettings("readers", ["events"]));
+        Assert.Empty(await consumer.PollAsync(10, TimeSpan.FromMilliseconds(200), Ct));
+        await consumer.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30), Ct);
     }
 
     private static int ClosedPort()

@@ -98,6 +98,7 @@ internal sealed class KafkaEventConsumer : IEventConsumer
             return;
         }
 
+        // A poll still waiting returns at its next slice (see Poll), so that the close queued after it starts.
         // Close leaves the group (revoking, and committing what OnRevoking returns). It can hang on an unreachable
         // cluster, so it runs on the member's thread and is abandoned at the deadline.
         var timeout = _clients.Options.CloseTimeout;
@@ -130,7 +131,7 @@ internal sealed class KafkaEventConsumer : IEventConsumer
     {
         var records = new List<ConsumedRecord>(Math.Min(maxRecords, 64));
         var started = Stopwatch.GetTimestamp();
-        while (records.Count < maxRecords)
+        while (records.Count < maxRecords && Volatile.Read(ref _disposed) == 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var remaining = timeout - Stopwatch.GetElapsedTime(started);
