@@ -55,11 +55,11 @@ public class CrashRecoveryTests
     }
 
     /// <summary>Distinct documents of about 4 KB (a few chunks each): with embedding in the pipeline, 50 of them keep the stages busy for a while.</summary>
-    private static string Document(int i)
+    internal static string Document(int i)
         => string.Join(' ', Enumerable.Range(0, 40).Select(s =>
             $"Document {i} sentence {s} records that acknowledged uploads survive a crash of the whole process."));
 
-    private static async Task<DocumentResponse> WaitForTerminalAsync(HttpClient http, string id)
+    internal static async Task<DocumentResponse> WaitForTerminalAsync(HttpClient http, string id)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
         while (true)

@@ -53,7 +53,10 @@ public sealed class SluiceProcess : IAsyncDisposable
         }
     }
 
-    public static SluiceProcess Start(params string[] args)
+    public static SluiceProcess Start(params string[] args) => Start(environment: null, args);
+
+    /// <summary>Starts <c>sluice</c> with extra environment variables (e.g. <c>Sluice__Kafka__SessionTimeout</c>).</summary>
+    public static SluiceProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -71,6 +74,11 @@ public sealed class SluiceProcess : IAsyncDisposable
         info.Environment["DOTNET_NOLOGO"] = "1";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment.Remove("SLUICE_SERVER");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var result = new SluiceProcess(process);
         process.OutputDataReceived += (_, e) => Append(result._stdout, e.Data);
@@ -99,16 +107,20 @@ public sealed class SluiceProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>sluice serve</c> and waits until it answers <c>/readyz</c>.</summary>
-    public static async Task<SluiceProcess> ServeAsync(string dataDirectory, Uri url)
+    public static Task<SluiceProcess> ServeAsync(string dataDirectory, Uri url)
+        => StartReadyAsync(url, null, "serve", "--data-dir", dataDirectory, "--urls", url.ToString().TrimEnd('/'));
+
+    /// <summary>Starts a <c>sluice</c> command that serves HTTP on <paramref name="url"/> and waits until it answers <c>/readyz</c>.</summary>
+    public static async Task<SluiceProcess> StartReadyAsync(Uri url, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var process = Start("serve", "--data-dir", dataDirectory, "--urls", url.ToString().TrimEnd('/'));
+        var process = Start(environment, args);
         using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"sluice serve exited with {process.ExitCode}: {process.StandardError}");
+                throw new InvalidOperationException($"sluice {args[0]} exited with {process.ExitCode}: {process.StandardError}");
             }
 
             try
@@ -130,8 +142,34 @@ public sealed class SluiceProcess : IAsyncDisposable
         }
 
         await process.DisposeAsync();
-        throw new TimeoutException("sluice serve did not become ready within 90 s");
+        throw new TimeoutException($"sluice {args[0]} did not become ready within 90 s: {process.StandardError}");
     }
+
+    /// <summary>Waits until a line of standard output matches, and returns it.</summary>
+    public async Task<string> WaitForOutputAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var line = StandardOutput.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(match);
+            if (line is not null)
+            {
+                return line;
+            }
+
+            if (HasExited)
+            {
+                throw new InvalidOperationException($"sluice exited with {ExitCode} before printing the expected line: {StandardError}");
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        throw new TimeoutException($"the expected line did not appear within {timeout}; output so far:\n{StandardOutput}\n{StandardError}");
+    }
+
+    /// <summary>How many lines of standard output match.</summary>
+    public int CountOutput(Func<string, bool> match) => StandardOutput.Split('\n').Count(match);
 
     /// <summary>SIGKILL: no shutdown hooks, no flushing, exactly like a crash.</summary>
     public async Task KillAsync()
