@@ -104,6 +104,16 @@ public sealed partial class KafkaMockCluster : IDisposable
         Check(Native.rd_kafka_test_fatal_error(handle.DangerousGetHandle(), (int)error, reason), "inject a fatal error");
     }
 
+    /// <summary>
+    /// Session timeout and heartbeat interval of consumer groups on the KIP-848 protocol
+    /// (<c>group.protocol=consumer</c>), which the broker owns in that protocol (clients cannot set them).
+    /// </summary>
+    public void SetConsumerGroupTimeouts(TimeSpan sessionTimeout, TimeSpan heartbeatInterval)
+    {
+        Native.rd_kafka_mock_set_group_consumer_session_timeout_ms(_cluster, (int)sessionTimeout.TotalMilliseconds);
+        Native.rd_kafka_mock_set_group_consumer_heartbeat_interval_ms(_cluster, (int)heartbeatInterval.TotalMilliseconds);
+    }
+
     /// <summary>See <see cref="Start"/>.</summary>
     public void SetInitialRebalanceDelay(TimeSpan delay) =>
         Check(Native.rd_kafka_mock_group_initial_rebalance_delay_ms(_cluster, (int)delay.TotalMilliseconds), "set the initial rebalance delay");
@@ -169,6 +179,12 @@ public sealed partial class KafkaMockCluster : IDisposable
 
         [LibraryImport(NativeLibrdkafka.Name)]
         public static partial IntPtr rd_kafka_err2str(int error);
+
+        [LibraryImport(NativeLibrdkafka.Name)]
+        public static partial void rd_kafka_mock_set_group_consumer_session_timeout_ms(IntPtr mcluster, int sessionTimeoutMs);
+
+        [LibraryImport(NativeLibrdkafka.Name)]
+        public static partial void rd_kafka_mock_set_group_consumer_heartbeat_interval_ms(IntPtr mcluster, int heartbeatIntervalMs);
 
         [LibraryImport(NativeLibrdkafka.Name, StringMarshalling = StringMarshalling.Utf8)]
         public static partial int rd_kafka_test_fatal_error(IntPtr rk, int error, string reason);

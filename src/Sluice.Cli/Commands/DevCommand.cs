@@ -31,6 +31,7 @@ internal static class DevCommand
             }
 
             using var cluster = KafkaMockCluster.Start(brokerCount);
+            cluster.SetConsumerGroupTimeouts(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1));
             await Console.Out.WriteLineAsync($"bootstrap: {cluster.BootstrapServers}");
             if (result.GetValue(topics))
             {
@@ -44,7 +45,10 @@ internal static class DevCommand
 
             await Console.Out.WriteLineAsync(
                 "In-memory mock cluster for development only: nothing is persisted, each partition keeps about 5 MiB, " +
-                "and topics cannot be created on request (use --topics). Ctrl+C to stop.");
+                "and topics cannot be created on request (use --topics).");
+            await Console.Out.WriteLineAsync(
+                "Rebalances: run Sluice with Sluice__Kafka__GroupProtocol=consumer (KIP-848; members leave after 10 s of silence). " +
+                "On the classic protocol this mock waits a whole session timeout per rebalance round. Ctrl+C to stop.");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);

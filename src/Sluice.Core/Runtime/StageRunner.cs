@@ -54,7 +54,12 @@ public sealed class StageRunner(
         var settings = new ConsumerSettings(stage.Name, [stage.InputTopic])
         {
             OnAssigned = partitions =>
-                RuntimeLog.Assigned(_logger, stage.Name, partitions.Count, Describe(partitions)),
+            {
+                if (partitions.Count > 0)
+                {
+                    RuntimeLog.Assigned(_logger, stage.Name, partitions.Count, Describe(partitions));
+                }
+            },
             OnRevoking = partitions =>
             {
                 DrainCompletions();

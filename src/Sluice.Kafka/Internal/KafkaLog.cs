@@ -25,10 +25,10 @@ internal static partial class KafkaLog
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Created topic {Topic} with {Partitions} partitions")]
     public static partial void TopicCreated(ILogger logger, string topic, int partitions);
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Member of group {GroupId} was assigned {Partitions}")]
+    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Member of group {GroupId} was assigned {Partitions}")]
     public static partial void Assigned(ILogger logger, string groupId, string partitions);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Member of group {GroupId} released {Partitions}")]
+    [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Member of group {GroupId} released {Partitions}")]
     public static partial void Revoked(ILogger logger, string groupId, string partitions);
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Member of group {GroupId} lost {Partitions} without committing (it had left the group)")]
