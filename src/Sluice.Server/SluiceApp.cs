@@ -42,6 +42,10 @@ public static class SluiceApp
         var options = builder.Configuration.GetSection(SluiceOptions.Section).Get<SluiceOptions>() ?? new SluiceOptions();
         builder.Services.AddOptions<SluiceOptions>().BindConfiguration(SluiceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+
+        // One line per HTTP request drowns the pipeline's own log; a more specific category in configuration
+        // (e.g. Logging:LogLevel:Microsoft.AspNetCore.Hosting) brings them back.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSluiceEventLog(options);
         builder.Services.AddSluiceEmbedded();
         builder.Services.AddSluicePipeline(options);
