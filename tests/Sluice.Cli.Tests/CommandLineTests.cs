@@ -31,6 +31,27 @@ public class CommandLineTests
     }
 
     [Fact]
+    public async Task Worker_WithAnUnknownStage_PrintsOneLineNamingTheKnownStages_AndExits2()
+    {
+        await using var run = await SluiceProcess.RunAsync(Timeout, "worker", "--stage", "embed,bogus");
+
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("unknown stage 'bogus'", line, StringComparison.Ordinal);
+        Assert.Contains("summarize", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bootstrap_WithTheEmbeddedTransport_PrintsOneLineAndExits2()
+    {
+        await using var run = await SluiceProcess.RunAsync(Timeout, "serve", "--transport", "embedded", "--bootstrap", "kafka:9092");
+
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--bootstrap is for --transport kafka", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MissingPath_PrintsOneLineAndExitsNonZero()
     {
         await using var run = await SluiceProcess.RunAsync(Timeout, "ingest", "/definitely/not/here.pdf");

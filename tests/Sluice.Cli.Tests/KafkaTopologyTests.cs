@@ -106,6 +106,21 @@ public sealed class KafkaTopologyTests
         TryDelete(data);
     }
 
+    [Fact]
+    public async Task TopicsCreate_OnAClusterThatHasThem_LeavesThemAndListsSluicesTopicSet()
+    {
+        await using var cluster = SluiceProcess.Start("dev", "kafka", "--topics", "--partitions", "3");
+        var bootstrap = (await cluster.WaitForOutputAsync(l => l.StartsWith("bootstrap: ", StringComparison.Ordinal), TimeSpan.FromSeconds(30)))["bootstrap: ".Length..];
+
+        await using var run = await SluiceProcess.RunAsync(TimeSpan.FromSeconds(60), "topics", "create", "--bootstrap", bootstrap, "--partitions", "3", "--retention", "2d");
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        var lines = run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(7, lines.Length);
+        Assert.Contains("documents.submitted: 3 partitions, retention 2d", lines);
+        Assert.Contains("documents.status: 3 partitions, retention 2d, compacted", lines);
+    }
+
     private static bool IsAssignment(string line) => line.Contains("was assigned", StringComparison.Ordinal) && line.Contains("chunks.created", StringComparison.Ordinal);
 
     private static bool CanRun(string program)

@@ -61,13 +61,20 @@ internal static class TopicsCommand
             foreach (var spec in specs)
             {
                 await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{spec.Name}: {spec.Partitions} partitions, retention {spec.Retention}{(spec.Compacted ? ", compacted" : "")}"));
+                    $"{spec.Name}: {spec.Partitions} partitions, retention {FormatDuration(spec.Retention!.Value)}{(spec.Compacted ? ", compacted" : "")}"));
             }
 
             return 0;
         });
         return new Command("topics", "Manage Sluice's Kafka topics") { create };
     }
+
+    private static string FormatDuration(TimeSpan value) => value switch
+    {
+        { TotalDays: var days } when days >= 1 && days == Math.Floor(days) => string.Create(CultureInfo.InvariantCulture, $"{days}d"),
+        { TotalHours: var hours } when hours >= 1 && hours == Math.Floor(hours) => string.Create(CultureInfo.InvariantCulture, $"{hours}h"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{value.TotalMinutes:0.##}m"),
+    };
 
     internal static TimeSpan ParseDuration(string value)
     {
