@@ -37,6 +37,13 @@ public sealed class SluiceOptions
     public string Embedder { get; set; } = "onnx";
 
     /// <summary>
+    /// The summarizer: <c>extractive</c> (the most central sentences, no LLM; the default) or <c>llm</c> (any
+    /// OpenAI-compatible chat endpoint, configured under <c>Sluice:Llm</c>).
+    /// </summary>
+    [AllowedValues("extractive", "llm")]
+    public string Summarizer { get; set; } = "extractive";
+
+    /// <summary>
     /// Stages this process runs, comma-separated (e.g. <c>Sluice__Stages=embed</c>); empty runs none.
     /// <c>status-projection</c> folds status events into the status store the API reads.
     /// </summary>

@@ -26,6 +26,12 @@ public class ProviderException : Exception
     /// <summary>How long the provider asked us to wait (<c>Retry-After</c>), when it said.</summary>
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>
+    /// The call was not even tried: the provider's circuit breaker is open after repeated failures. The runtime
+    /// pauses the stage's consumption for <see cref="RetryAfter"/> instead of spending retries.
+    /// </summary>
+    public bool IsCircuitOpen { get; init; }
+
     /// <summary>Transient for 408, 429 and 5xx; permanent for other 4xx.</summary>
     public static bool IsTransientStatus(int statusCode) => statusCode is 408 or 429 or >= 500;
 }
