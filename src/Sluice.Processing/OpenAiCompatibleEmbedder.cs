@@ -16,7 +16,9 @@ namespace Sluice.Processing;
 /// Texts go in requests of at most <see cref="OpenAiEmbedderOptions.BatchSize"/>, one after another; vectors come
 /// back L2-normalised, in input order. The client does not retry: failures surface as <see cref="ProviderException"/>
 /// (transient for timeouts, connection errors, 408, 429 and 5xx, with the server's <c>Retry-After</c>; permanent for
-/// other 4xx and unusable responses), and the runtime decides when to try again. Thread-safe.
+/// other 4xx and unusable responses), and the runtime decides when to try again. Given a <see cref="ProviderGuard"/>,
+/// every request goes through it: rate and concurrency limits, a per-request timeout and a circuit breaker shared
+/// with the endpoint's other callers. Thread-safe.
 /// </remarks>
 public sealed class OpenAiCompatibleEmbedder : IEmbedder, IDisposable
 {
@@ -25,12 +27,23 @@ public sealed class OpenAiCompatibleEmbedder : IEmbedder, IDisposable
     private readonly IEmbeddingGenerator<string, Embedding<float>> _generator;
     private readonly EmbeddingGenerationOptions? _requestOptions;
     private readonly int _batchSize;
+    private readonly ProviderGuard? _guard;
 
     /// <summary>Creates the client; nothing is sent until the first call.</summary>
     /// <param name="options">Endpoint, model and limits.</param>
     /// <param name="httpClient">The HTTP client to send with, e.g. from <c>IHttpClientFactory</c>; a new one when null.</param>
     /// <exception cref="ValidationException">The options are not valid.</exception>
     public OpenAiCompatibleEmbedder(OpenAiEmbedderOptions options, HttpClient? httpClient = null)
+        : this(options, httpClient, guard: null)
+    {
+    }
+
+    /// <summary>Creates the client, sending every request through <paramref name="guard"/>; nothing is sent until the first call.</summary>
+    /// <param name="options">Endpoint, model and limits.</param>
+    /// <param name="httpClient">The HTTP client to send with, e.g. from <c>IHttpClientFactory</c>; a new one when null.</param>
+    /// <param name="guard">The endpoint's guard, shared with its other callers (not disposed here); none when null.</param>
+    /// <exception cref="ValidationException">The options are not valid.</exception>
+    public OpenAiCompatibleEmbedder(OpenAiEmbedderOptions options, HttpClient? httpClient, ProviderGuard? guard)
     {
         ArgumentNullException.ThrowIfNull(options);
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
@@ -57,6 +70,7 @@ public sealed class OpenAiCompatibleEmbedder : IEmbedder, IDisposable
         _generator = client.AsIEmbeddingGenerator();
         _requestOptions = options.RequestDimensions ? new EmbeddingGenerationOptions { Dimensions = options.Dimensions } : null;
         _batchSize = options.BatchSize;
+        _guard = guard;
         Info = new EmbedderInfo(options.Model, "openai-compatible", options.Dimensions);
     }
 
@@ -91,6 +105,11 @@ public sealed class OpenAiCompatibleEmbedder : IEmbedder, IDisposable
 
     private async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(string[] batch, CancellationToken cancellationToken)
     {
+        if (_guard is not null)
+        {
+            return await _guard.ExecuteAsync(token => _generator.GenerateAsync(batch, _requestOptions, token), cancellationToken);
+        }
+
         try
         {
             return await _generator.GenerateAsync(batch, _requestOptions, cancellationToken);

@@ -40,6 +40,27 @@ public sealed class OpenAiEmbedderOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.1", "00:30:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Most requests in flight at once from this process, when the endpoint is guarded (<see cref="ProviderGuard"/>).</summary>
+    [Range(1, 1024)]
+    public int MaxConcurrency { get; set; } = 4;
+
+    /// <summary>Most requests started per second from this process when guarded (token bucket); 0 for no limit.</summary>
+    [Range(0, 100_000)]
+    public double RequestsPerSecond { get; set; }
+
+    /// <summary>How long the circuit stays open after repeated transient failures, when guarded.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.5", "01:00:00")]
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The guard settings these options describe (failure ratio and sampling at their defaults).</summary>
+    public ProviderGuardOptions ToGuardOptions() => new()
+    {
+        Timeout = Timeout,
+        MaxConcurrency = MaxConcurrency,
+        RequestsPerSecond = RequestsPerSecond,
+        BreakDuration = CircuitBreakDuration,
+    };
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -1,0 +1,20 @@
+namespace Sluice.Core.Ports;
+
+/// <summary>
+/// Identifies one LLM answer: the SHA-256 of what was summarized (hex), the model and the prompts' version. The
+/// same text through the same model and prompts gives the same key, so replaying a document costs nothing.
+/// </summary>
+public sealed record LlmSummaryKey(string ContentSha256, string Model, string PromptVersion);
+
+/// <summary>
+/// Summaries an LLM already wrote, by <see cref="LlmSummaryKey"/>: replays and retries of a document never pay
+/// for the same call twice.
+/// </summary>
+public interface ILlmSummaryCache
+{
+    /// <summary>The cached summary, or null.</summary>
+    Task<string?> GetAsync(LlmSummaryKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a summary; putting the same key again replaces it.</summary>
+    Task PutAsync(LlmSummaryKey key, string summary, CancellationToken cancellationToken = default);
+}
