@@ -133,6 +133,7 @@ public static class SluiceServiceCollectionExtensions
             services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(sp => Runner(sp, name, options));
         }
 
+        services.AddSluiceLlm(options);
         return services;
     }
 

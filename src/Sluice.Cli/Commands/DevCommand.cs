@@ -59,6 +59,6 @@ internal static class DevCommand
 
             return 0;
         });
-        return new Command("dev", "Development helpers") { kafka };
+        return new Command("dev", "Development helpers") { kafka, FakeLlmCommand.Create() };
     }
 }
