@@ -51,6 +51,20 @@ public sealed class LlmSummarizerTests
     }
 
     [Fact]
+    public async Task A_piece_the_provider_rejects_fails_the_whole_long_document_permanently()
+    {
+        await using var kit = await LlmTestKit.StartAsync(
+            new FakeLlmOptions { RejectMarker = "POISON", Latency = TimeSpan.FromMilliseconds(50) },
+            o => (o.ContextTokens, o.MaxSummaryTokens) = (512, 100));
+        var text = LlmTestKit.LongText(6_000) + "\n\nThe last paragraph holds POISON for the provider.";
+
+        var failure = await Assert.ThrowsAsync<Sluice.Core.Ports.ProviderException>(() => kit.Summarizer.SummarizeAsync(text, Ct));
+
+        Assert.False(failure.IsTransient);
+        Assert.Equal(1, kit.Fake.Stats.Rejected);
+    }
+
+    [Fact]
     public async Task A_cached_summary_costs_no_request_also_after_a_restart()
     {
         var directory = Path.Combine(Path.GetTempPath(), "sluice-tests", Guid.NewGuid().ToString("N"));
