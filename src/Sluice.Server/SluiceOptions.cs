@@ -65,6 +65,33 @@ public sealed class SluiceOptions
     [Range(1, 4096)]
     public int EmbedBatchTexts { get; set; } = 64;
 
+    /// <summary>
+    /// Delays of each pipeline stage's retry topics, comma-separated (<c>10s,1m,10m</c>): a transient failure
+    /// waits on <c>&lt;stage&gt;.retry.10s</c>, then <c>.retry.1m</c>, then <c>.retry.10m</c>; after that, or
+    /// on a permanent failure, the event is parked on <c>&lt;stage&gt;.dlq</c>. Units: s, m, h, d.
+    /// </summary>
+    [RegularExpression(@"^\s*\d+(\.\d+)?\s*[smhd]\s*(,\s*\d+(\.\d+)?\s*[smhd]\s*)*$", ErrorMessage = "Sluice:RetryDelays must look like 10s,1m,10m")]
+    public string RetryDelays { get; set; } = "10s,1m,10m";
+
+    /// <summary>The parsed <see cref="RetryDelays"/>.</summary>
+    public IReadOnlyList<TimeSpan> RetryDelayList =>
+    [
+        .. RetryDelays.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseDelay),
+    ];
+
+    private static TimeSpan ParseDelay(string value)
+    {
+        var amount = double.Parse(value.AsSpan(0, value.Length - 1).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        return value[^1] switch
+        {
+            's' => TimeSpan.FromSeconds(amount),
+            'm' => TimeSpan.FromMinutes(amount),
+            'h' => TimeSpan.FromHours(amount),
+            'd' => TimeSpan.FromDays(amount),
+            _ => throw new FormatException($"'{value}' is not a delay like 10s, 1m, 10m"),
+        };
+    }
+
     /// <summary>Records each other stage handles at once.</summary>
     [Range(1, 1024)]
     public int StageParallelism { get; set; } = Math.Max(2, Environment.ProcessorCount);

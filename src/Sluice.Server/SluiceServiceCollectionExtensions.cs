@@ -154,6 +154,7 @@ public static class SluiceServiceCollectionExtensions
         {
             MaxParallelism = name is StageNames.Embed or StageNames.Summarize ? options.EmbedParallelism : options.StageParallelism,
             ReportStatus = name != StageNames.StatusProjection,
+            RetryDelays = name == StageNames.StatusProjection ? [] : options.RetryDelayList,
         };
         return new StageRunner(
             stage, services.GetRequiredService<IEventLog>(), runnerOptions,

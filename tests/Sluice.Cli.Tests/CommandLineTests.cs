@@ -77,7 +77,7 @@ public class CommandLineTests
 
             // junk.bin is refused (415): the run reports it and exits 1, the two documents complete.
             Assert.Equal(1, ingest.ExitCode);
-            Assert.Contains("2 completed, 0 failed, 1 rejected", ingest.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("2 completed, 0 failed, 0 dead-lettered, 1 rejected", ingest.StandardOutput, StringComparison.Ordinal);
             Assert.Contains("junk.bin", ingest.StandardOutput, StringComparison.Ordinal);
 
             var id = ingest.StandardOutput.Split(['│', '|', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries)

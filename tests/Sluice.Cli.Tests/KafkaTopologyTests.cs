@@ -53,7 +53,7 @@ public sealed class KafkaTopologyTests
         await embed1.WaitForOutputAsync(l => l.Contains("gives up", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
 
         var page = (await http.GetFromJsonAsync<DocumentPage>(new Uri("v1/documents?limit=200", UriKind.Relative), Ct))!;
-        var inFlightAtKill = page.Items.Count(d => d.Status is not ("completed" or "failed"));
+        var inFlightAtKill = page.Items.Count(d => d.Status is not ("completed" or "failed" or "dead_lettered"));
         await embed1.KillAsync();
 
         foreach (var id in ids)
@@ -116,8 +116,10 @@ public sealed class KafkaTopologyTests
 
         Assert.True(run.ExitCode == 0, run.StandardError);
         var lines = run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(7, lines.Length);
+        Assert.Equal(7 + (5 * 4), lines.Length); // event topics, and per stage three retry tiers and a dead-letter topic
         Assert.Contains("documents.submitted: 3 partitions, retention 2d", lines);
+        Assert.Contains("embed.retry.10s: 3 partitions, retention 2d", lines);
+        Assert.Contains("summarize.dlq: 3 partitions, retention 2d", lines);
         Assert.Contains("documents.status: 3 partitions, retention 2d, compacted", lines);
     }
 

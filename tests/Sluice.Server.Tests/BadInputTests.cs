@@ -68,7 +68,7 @@ public class BadInputTests
         var document = await host.AcceptAsync(docx[..(docx.Length / 2)], "cut.docx");
         var done = await host.WaitForTerminalAsync(document.Id);
 
-        Assert.Equal("failed", done.Status);
+        Assert.Equal("dead_lettered", done.Status);
         Assert.Equal("extract", done.Error?.Stage);
         Assert.Contains("DOCX", done.Error?.Reason, StringComparison.OrdinalIgnoreCase);
     }
@@ -82,10 +82,10 @@ public class BadInputTests
         var document = await host.AcceptAsync(pdf[..(pdf.Length / 2)], "truncated.pdf");
         var done = await host.WaitForTerminalAsync(document.Id);
 
-        Assert.Equal("failed", done.Status);
+        Assert.Equal("dead_lettered", done.Status);
         Assert.Equal("extract", done.Error?.Stage);
         Assert.False(string.IsNullOrWhiteSpace(done.Error?.Reason));
-        Assert.Equal("failed", done.Stages["extract"].Status);
+        Assert.Equal("dead_lettered", done.Stages["extract"].Status);
         Assert.Equal("pending", done.Stages["chunk"].Status);
     }
 
@@ -98,7 +98,7 @@ public class BadInputTests
         var document = await host.AcceptAsync(bytes, "secret.pdf");
         var done = await host.WaitForTerminalAsync(document.Id);
 
-        Assert.Equal("failed", done.Status);
+        Assert.Equal("dead_lettered", done.Status);
         Assert.Contains("encrypted", done.Error?.Reason, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -115,7 +115,7 @@ public class BadInputTests
         var document = await host.AcceptAsync(bomb, "bomb.docx");
         var done = await host.WaitForTerminalAsync(document.Id);
 
-        Assert.Equal("failed", done.Status);
+        Assert.Equal("dead_lettered", done.Status);
         Assert.Contains("limit", done.Error?.Reason, StringComparison.OrdinalIgnoreCase);
         using var health = await host.Client.GetAsync(new Uri("/healthz", UriKind.Relative), Ct);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
@@ -131,7 +131,7 @@ public class BadInputTests
         var deep = await host.AcceptAsync(TestDocuments.NestedHtml(100_000), "deep.html");
         var done = await host.WaitForTerminalAsync(deep.Id);
 
-        Assert.Equal("failed", done.Status);
+        Assert.Equal("dead_lettered", done.Status);
         Assert.Contains("deeper than", done.Error?.Reason, StringComparison.Ordinal);
         var moderate = await host.AcceptAsync(TestDocuments.NestedHtml(500), "moderate.html");
         Assert.Equal("completed", (await host.WaitForTerminalAsync(moderate.Id)).Status);

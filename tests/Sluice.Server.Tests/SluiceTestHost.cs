@@ -82,7 +82,7 @@ public sealed class SluiceTestHost : IAsyncDisposable
             while (true)
             {
                 last = await GetAsync(id);
-                if (last.Status is "completed" or "failed")
+                if (last.Status is "completed" or "failed" or "dead_lettered")
                 {
                     return last;
                 }

@@ -16,7 +16,10 @@ internal sealed record DocumentView(
     int? Chunks,
     Dictionary<string, StageView> Stages)
 {
-    public bool IsTerminal => Status is "completed" or "failed";
+    public bool IsTerminal => Status is "completed" or "failed" or "dead_lettered";
+
+    /// <summary>Ended without completing: failed, or parked on a dead-letter topic (replayable).</summary>
+    public bool IsFailure => Status is "failed" or "dead_lettered";
 }
 
 internal sealed record ErrorView(string Stage, string Reason);

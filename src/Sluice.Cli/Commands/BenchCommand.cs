@@ -78,7 +78,7 @@ internal static class BenchCommand
                 if (document.IsTerminal)
                 {
                     pending.Remove(id);
-                    failed += document.Status == "failed" ? 1 : 0;
+                    failed += document.IsFailure ? 1 : 0;
                 }
             }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sluice.Cli.Client;
+using Sluice.Core.Events;
 using Sluice.Kafka;
 using Sluice.Server.Hosting;
 
@@ -40,7 +41,8 @@ internal static class DevCommand
                     cluster.CreateTopic(result.GetValue(prefix) + spec.Name, spec.Partitions, Math.Min(3, brokerCount));
                 }
 
-                await Console.Out.WriteLineAsync($"topics: {string.Join(", ", TopicProvisioner.Specs(partitionCount).Select(s => result.GetValue(prefix) + s.Name))} ({partitionCount} partitions each)");
+                await Console.Out.WriteLineAsync(
+                    $"topics: {TopicProvisioner.Specs(partitionCount).Count} ({string.Join(", ", Topics.All)}, and each stage's retry and dead-letter topics), {partitionCount} partitions each");
             }
 
             await Console.Out.WriteLineAsync(

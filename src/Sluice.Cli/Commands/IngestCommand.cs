@@ -84,7 +84,7 @@ internal static class IngestCommand
             });
 
         PrintSummary(documents, rejected, noWait);
-        var failed = documents.Values.Count(d => d.Status == "failed");
+        var failed = documents.Values.Count(d => d.IsFailure);
         var unfinished = noWait ? 0 : documents.Values.Count(d => !d.IsTerminal);
         if (unfinished > 0)
         {
@@ -128,6 +128,7 @@ internal static class IngestCommand
             {
                 "completed" => "[green]completed[/]",
                 "failed" => "[red]failed[/]",
+                "dead_lettered" => "[red]dead_lettered[/]",
                 _ => Markup.Escape(d.Status),
             };
             var error = d.Error is { } e ? Markup.Escape($"{e.Stage}: {e.Reason}") : string.Empty;
@@ -143,6 +144,7 @@ internal static class IngestCommand
         var completed = documents.Values.Count(d => d.Status == "completed");
         AnsiConsole.MarkupLine(noWait
             ? $"{documents.Count} accepted, {rejected.Count} rejected"
-            : $"{completed} completed, {documents.Values.Count(d => d.Status == "failed")} failed, {rejected.Count} rejected");
+            : $"{completed} completed, {documents.Values.Count(d => d.Status == "failed")} failed, " +
+              $"{documents.Values.Count(d => d.Status == "dead_lettered")} dead-lettered, {rejected.Count} rejected");
     }
 }

@@ -28,6 +28,9 @@ public enum StageState
     Running,
     Succeeded,
     Failed,
+
+    /// <summary>Failed for good and parked on the stage's dead-letter topic, from where it can be replayed.</summary>
+    DeadLettered,
 }
 
 /// <summary>Payload of <see cref="Topics.DocumentsStatus"/>: a stage reports on a document.</summary>

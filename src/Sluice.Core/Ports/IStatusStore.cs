@@ -9,6 +9,9 @@ public enum DocumentState
     Processing,
     Completed,
     Failed,
+
+    /// <summary>A stage dead-lettered the document (terminal until replayed; see the error for stage and reason).</summary>
+    DeadLettered,
 }
 
 /// <summary>What the API knows of a document when it is accepted.</summary>

@@ -22,7 +22,17 @@ public sealed class StageRunnerOptions
     /// <summary>How often finished offsets are committed (also on revoke and shutdown).</summary>
     public TimeSpan CommitInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Attempts of a transient failure, in place, before the document fails.</summary>
+    /// <summary>
+    /// Delays of the stage's retry topics (<see cref="Events.Topics.Retry"/>), one tier per failed attempt; past the
+    /// last tier, or on a permanent failure, the record goes to the stage's dead-letter topic. Empty: transient
+    /// failures retry in place (<see cref="MaxAttempts"/>) and failures are only reported, never dead-lettered.
+    /// </summary>
+    public IReadOnlyList<TimeSpan> RetryDelays { get; set; } = [];
+
+    /// <summary>Longest dead-letter error message kept in the record's headers.</summary>
+    public int MaxErrorMessageLength { get; set; } = 1000;
+
+    /// <summary>Attempts of a transient failure, in place, before the document fails (without retry topics).</summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 4;
 

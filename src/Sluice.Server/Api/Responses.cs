@@ -38,7 +38,8 @@ public sealed record DocumentResponse(
                 s => new StageResponse(Lower(s.Value.State.ToString()), s.Value.Attempts, s.Value.StartedAt, s.Value.FinishedAt, s.Value.Error, s.Value.Progress)));
     }
 
-    private static string Lower(string value) => value.ToLowerInvariant();
+    /// <summary><c>DeadLettered</c> → <c>dead_lettered</c>, as the JSON of events spells enum values.</summary>
+    private static string Lower(string value) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value);
 }
 
 public sealed record DocumentPage(IReadOnlyList<DocumentResponse> Items, string? Next);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
+using Sluice.Processing.Stages;
 
 namespace Sluice.Server.Hosting;
 
@@ -16,11 +17,24 @@ public sealed partial class TopicProvisioner(IEventLog log, IOptions<SluiceOptio
 
     public bool IsReady { get; private set; }
 
-    /// <summary>Sluice's topic set with <paramref name="partitions"/> partitions each.</summary>
-    public static IReadOnlyList<TopicSpec> Specs(int partitions, TimeSpan? retention = null) =>
-    [
-        .. Topics.All.Select(t => new TopicSpec(t, partitions, retention ?? Retention) { Compacted = t == Topics.DocumentsStatus }),
-    ];
+    /// <summary>The default retry tiers (see <see cref="SluiceOptions.RetryDelays"/>).</summary>
+    public static IReadOnlyList<TimeSpan> DefaultRetryDelays => new SluiceOptions().RetryDelayList;
+
+    /// <summary>
+    /// Sluice's topic set with <paramref name="partitions"/> partitions each: the event topics, and each pipeline
+    /// stage's retry topics (one per delay) and dead-letter topic.
+    /// </summary>
+    public static IReadOnlyList<TopicSpec> Specs(int partitions, TimeSpan? retention = null, IReadOnlyList<TimeSpan>? retryDelays = null)
+    {
+        var keep = retention ?? Retention;
+        var stageTopics = StageNames.Pipeline.SelectMany(stage =>
+            (retryDelays ?? DefaultRetryDelays).Select(d => Topics.Retry(stage, d)).Distinct().Append(Topics.DeadLetter(stage)));
+        return
+        [
+            .. Topics.All.Select(t => new TopicSpec(t, partitions, keep) { Compacted = t == Topics.DocumentsStatus }),
+            .. stageTopics.Select(t => new TopicSpec(t, partitions, keep)),
+        ];
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -35,7 +49,7 @@ public sealed partial class TopicProvisioner(IEventLog log, IOptions<SluiceOptio
         {
             try
             {
-                await log.EnsureTopicsAsync(Specs(options.Value.Partitions), cancellationToken);
+                await log.EnsureTopicsAsync(Specs(options.Value.Partitions, retryDelays: options.Value.RetryDelayList), cancellationToken);
                 IsReady = true;
                 return;
             }

@@ -14,8 +14,11 @@ namespace Sluice.Core.Runtime.Internal;
 /// (its offset may be committed) and false when it was abandoned on shutdown (it will be redelivered).
 /// </summary>
 internal sealed class RecordProcessor(
-    IStage stage, IEventProducer producer, StageRunnerOptions options, TimeProvider time, ILogger logger)
+    IStage stage, IEventProducer producer, StageRunnerOptions options, TimeProvider time, ILogger logger,
+    Action<TimeSpan>? pauseConsumption = null)
 {
+    private bool UsesRetryTopics => options.RetryDelays.Count > 0;
+
     public async Task<bool> ProcessAsync(ConsumedRecord record, CancellationToken cancellationToken)
     {
         EventEnvelope input;
@@ -26,6 +29,11 @@ internal sealed class RecordProcessor(
         catch (JsonException ex)
         {
             RuntimeLog.PoisonRecord(logger, stage.Name, record.Topic, record.Partition, record.Offset, ex.Message);
+            if (UsesRetryTopics)
+            {
+                await PublishAsync([DeadLetterRecord(record, record.Key, PreviousAttempts(record) + 1, "invalid-event", $"not a Sluice event: {ex.Message}")], cancellationToken);
+            }
+
             return true;
         }
 
@@ -37,13 +45,113 @@ internal sealed class RecordProcessor(
 
         try
         {
-            return await HandleWithRetriesAsync(input, cancellationToken);
+            return UsesRetryTopics
+                ? await HandleWithRetryTopicsAsync(record, input, cancellationToken)
+                : await HandleWithRetriesAsync(input, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return false;
         }
     }
+
+    /// <summary>
+    /// One attempt per delivery: a transient failure moves the record to the next retry tier (handled once its
+    /// delay has passed, without holding up the input topic); past the last tier, or on a permanent failure, it
+    /// goes to the dead-letter topic. Either publish is acknowledged before the input's offset may be committed.
+    /// An open circuit is not an attempt: consumption pauses and the same attempt runs again after the break.
+    /// </summary>
+    private async Task<bool> HandleWithRetryTopicsAsync(ConsumedRecord record, EventEnvelope input, CancellationToken cancellationToken)
+    {
+        var attempt = PreviousAttempts(record) + 1;
+        await PublishStatusAsync(input, new StageStatusChanged(stage.Name, StageState.Running, attempt), cancellationToken);
+        while (true)
+        {
+            var result = await InvokeStageAsync(input, attempt, cancellationToken);
+            switch (result)
+            {
+                case StageResult.Succeeded success:
+                    return await PublishSuccessAsync(input, attempt, success, cancellationToken);
+
+                case StageResult.TransientFailure { Exception: ProviderException { IsCircuitOpen: true } open }:
+                    var pause = open.RetryAfter is { } after && after > TimeSpan.Zero ? after : options.InitialBackoff;
+                    RuntimeLog.CircuitOpen(logger, stage.Name, input.DocumentId, pause);
+                    pauseConsumption?.Invoke(pause);
+                    await Task.Delay(pause, time, cancellationToken);
+                    continue;
+
+                case StageResult.TransientFailure failure when attempt <= options.RetryDelays.Count:
+                    var tier = options.RetryDelays[attempt - 1];
+                    var delay = failure.RetryAfter is { } retryAfter && retryAfter > tier ? retryAfter : tier;
+                    var topic = Topics.Retry(stage.Name, tier);
+                    RuntimeLog.Retrying(logger, stage.Name, input.DocumentId, attempt, topic, delay, failure.Reason);
+                    await PublishAsync([RetryRecord(record, topic, attempt, delay, failure.Reason)], cancellationToken);
+                    return true;
+
+                case StageResult.TransientFailure failure:
+                    await DeadLetterAsync(record, input, attempt, "transient", $"{failure.Reason} (gave up after {attempt} attempts)", cancellationToken);
+                    return true;
+
+                case StageResult.PermanentFailure failure:
+                    await DeadLetterAsync(record, input, attempt, "permanent", failure.Reason, cancellationToken);
+                    return true;
+
+                default:
+                    throw new InvalidOperationException($"Unknown stage result {result.GetType().Name}.");
+            }
+        }
+    }
+
+    private async Task DeadLetterAsync(
+        ConsumedRecord record, EventEnvelope input, int attempt, string errorType, string reason, CancellationToken cancellationToken)
+    {
+        RuntimeLog.DeadLettered(logger, stage.Name, input.DocumentId, Topics.DeadLetter(stage.Name), reason);
+        var records = new List<OutgoingRecord> { DeadLetterRecord(record, input.DocumentId, attempt, errorType, reason) };
+        if (options.ReportStatus)
+        {
+            var status = new StageStatusChanged(stage.Name, StageState.DeadLettered, attempt, Error: reason);
+            records.Add(EventRecords.ToRecord(Topics.DocumentsStatus, StatusEnvelope(input, status)));
+        }
+
+        await PublishAsync(records, cancellationToken);
+    }
+
+    private OutgoingRecord RetryRecord(ConsumedRecord record, string topic, int attempt, TimeSpan delay, string reason)
+    {
+        var headers = FailureHeaders(record, attempt, "transient", reason);
+        headers[Headers.NotBefore] = (time.GetUtcNow() + delay).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        return new OutgoingRecord(topic, record.Key, record.Value, headers);
+    }
+
+    private OutgoingRecord DeadLetterRecord(ConsumedRecord record, string documentId, int attempt, string errorType, string reason)
+    {
+        var headers = FailureHeaders(record, attempt, errorType, reason);
+        headers[Headers.DocumentId] = documentId;
+        headers.Remove(Headers.NotBefore);
+        return new OutgoingRecord(Topics.DeadLetter(stage.Name), record.Key, record.Value, headers);
+    }
+
+    /// <summary>The record's own headers, plus where it came from (kept from the first failure on) and this failure.</summary>
+    private Dictionary<string, string> FailureHeaders(ConsumedRecord record, int attempt, string errorType, string reason)
+    {
+        var now = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+        var headers = new Dictionary<string, string>(record.Headers, StringComparer.Ordinal);
+        headers.TryAdd(Headers.OriginalTopic, record.Topic);
+        headers.TryAdd(Headers.OriginalPartition, record.Partition.ToString(CultureInfo.InvariantCulture));
+        headers.TryAdd(Headers.OriginalOffset, record.Offset.ToString(CultureInfo.InvariantCulture));
+        headers.TryAdd(Headers.FirstFailureAt, now);
+        headers[Headers.ConsumerGroup] = stage.Name;
+        headers[Headers.Attempts] = attempt.ToString(CultureInfo.InvariantCulture);
+        headers[Headers.FailedAt] = now;
+        headers[Headers.ErrorType] = errorType;
+        headers[Headers.ErrorMessage] = reason.Length <= options.MaxErrorMessageLength ? reason : reason[..options.MaxErrorMessageLength] + "…";
+        return headers;
+    }
+
+    private static int PreviousAttempts(ConsumedRecord record)
+        => record.Headers.TryGetValue(Headers.Attempts, out var value) && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var attempts)
+            ? attempts
+            : 0;
 
     private async Task<bool> HandleWithRetriesAsync(EventEnvelope input, CancellationToken cancellationToken)
     {

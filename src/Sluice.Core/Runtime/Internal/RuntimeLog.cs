@@ -33,4 +33,13 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(10, LogLevel.Information, "Stage {Stage} gives up {Count} partition(s): {Partitions}; committing {Committed} offset(s)")]
     public static partial void Revoked(ILogger logger, string stage, int count, string partitions, int committed);
+
+    [LoggerMessage(11, LogLevel.Information, "Stage {Stage} will retry document {DocumentId} (attempt {Attempt} failed) from {Topic} in {Delay}: {Reason}")]
+    public static partial void Retrying(ILogger logger, string stage, string documentId, int attempt, string topic, TimeSpan delay, string reason);
+
+    [LoggerMessage(12, LogLevel.Warning, "Stage {Stage} dead-lettered document {DocumentId} to {Topic}: {Reason}")]
+    public static partial void DeadLettered(ILogger logger, string stage, string documentId, string topic, string reason);
+
+    [LoggerMessage(13, LogLevel.Warning, "Stage {Stage}: the provider's circuit is open (document {DocumentId}); consumption pauses for {Pause}")]
+    public static partial void CircuitOpen(ILogger logger, string stage, string documentId, TimeSpan pause);
 }

@@ -25,9 +25,9 @@ internal static class StageFold
                 Error = null,
                 Progress = 1,
             },
-            StageState.Failed => previous with
+            StageState.Failed or StageState.DeadLettered => previous with
             {
-                State = StageState.Failed,
+                State = change.State,
                 Attempts = Math.Max(previous.Attempts, 1),
                 StartedAt = previous.StartedAt ?? at,
                 FinishedAt = at,
@@ -37,15 +37,19 @@ internal static class StageFold
         };
     }
 
-    /// <summary>Failed if any stage failed; completed when every pipeline stage succeeded.</summary>
+    /// <summary>
+    /// Failed if any stage failed, dead-lettered if any stage dead-lettered the document; completed when every
+    /// pipeline stage succeeded.
+    /// </summary>
     public static (DocumentState State, DocumentError? Error) Document(
         IReadOnlyList<string> pipeline, IReadOnlyDictionary<string, StageStatus> stages)
     {
         foreach (var name in pipeline.Concat(stages.Keys.Except(pipeline)))
         {
-            if (stages.TryGetValue(name, out var stage) && stage.State == StageState.Failed)
+            if (stages.TryGetValue(name, out var stage) && stage.State is StageState.Failed or StageState.DeadLettered)
             {
-                return (DocumentState.Failed, new DocumentError(name, stage.Error ?? "failed"));
+                var state = stage.State == StageState.Failed ? DocumentState.Failed : DocumentState.DeadLettered;
+                return (state, new DocumentError(name, stage.Error ?? "failed"));
             }
         }
 

@@ -1,0 +1,117 @@
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Sluice.Core.Events;
+using Sluice.Core.Ports;
+
+namespace Sluice.Server.Tests;
+
+/// <summary>Retry topics and dead letters on the embedded log: failures never block the input topic and never lose an event.</summary>
+public sealed class RetryAndDeadLetterTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly Dictionary<string, string?> ShortRetries = new()
+    {
+        ["Sluice:RetryDelays"] = "1s,2s",
+    };
+
+    [Fact]
+    public async Task TransientProviderFailures_GoThroughTheRetryTopics_AndTheDocumentCompletes()
+    {
+        var embedder = new FlakyEmbedder(failures: 2);
+        await using var host = await SluiceTestHost.StartAsync(ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
+
+        var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("A provider that fails twice, then answers."), "flaky.txt");
+        var done = await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60));
+
+        Assert.Equal("completed", done.Status);
+        Assert.True(done.Stages["embed"].Attempts + done.Stages["summarize"].Attempts >= 3, "the failed attempts should show in the stages' attempt counts");
+        var retried = await ReadAllAsync(host, Topics.Retry("embed", TimeSpan.FromSeconds(1)), Topics.Retry("summarize", TimeSpan.FromSeconds(1)));
+        Assert.NotEmpty(retried);
+        Assert.All(retried, r => Assert.Equal("transient", r.Headers[Headers.ErrorType]));
+        Assert.Empty(await ReadAllAsync(host, Topics.DeadLetter("embed"), Topics.DeadLetter("summarize")));
+    }
+
+    [Fact]
+    public async Task ExhaustedRetries_ParkTheEventOnTheDeadLetterTopic_WithItsContext_AndTheDocumentIsDeadLettered()
+    {
+        var embedder = new FlakyEmbedder(failures: int.MaxValue);
+        await using var host = await SluiceTestHost.StartAsync(ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
+
+        var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("A provider that never answers."), "down.txt");
+        var done = await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60));
+
+        Assert.Equal("dead_lettered", done.Status);
+        Assert.Contains(done.Error!.Stage, new[] { "embed", "summarize" });
+        Assert.Contains("gave up after 3 attempts", done.Error.Reason, StringComparison.Ordinal);
+        var dead = Assert.Single(await ReadAllAsync(host, Topics.DeadLetter(done.Error.Stage)));
+        Assert.Equal(document.Id, dead.Key);
+        Assert.Equal(document.Id, dead.Headers[Headers.DocumentId]);
+        Assert.Equal("3", dead.Headers[Headers.Attempts]);
+        Assert.Equal(done.Error.Stage, dead.Headers[Headers.ConsumerGroup]);
+        Assert.Equal(done.Error.Stage == "embed" ? Topics.ChunksCreated : Topics.DocumentsExtracted, dead.Headers[Headers.OriginalTopic]);
+        Assert.True(long.Parse(dead.Headers[Headers.OriginalOffset], System.Globalization.CultureInfo.InvariantCulture) >= 0);
+        Assert.Contains("provider unavailable", dead.Headers[Headers.ErrorMessage], StringComparison.Ordinal);
+        Assert.True(DateTimeOffset.Parse(dead.Headers[Headers.FirstFailureAt], System.Globalization.CultureInfo.InvariantCulture)
+            <= DateTimeOffset.Parse(dead.Headers[Headers.FailedAt], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(EventEnvelope.Parse(dead.Value.Span).DocumentId, document.Id); // the original event, untouched
+    }
+
+    [Fact]
+    public async Task APoisonEvent_IsDeadLetteredAfterOneAttempt_AndThePartitionKeepsFlowing()
+    {
+        await using var host = await SluiceTestHost.StartAsync(
+            new Dictionary<string, string?> { ["Sluice:RetryDelays"] = "1s", ["Sluice:Partitions"] = "1" },
+            s => s.AddSingleton<IEmbedder, HashingEmbedder>());
+        var log = host.Services.GetRequiredService<IEventLog>();
+        await using (var producer = log.CreateProducer())
+        {
+            await producer.ProduceAsync([new OutgoingRecord(Topics.DocumentsSubmitted, "poison", Encoding.UTF8.GetBytes("{ not json"))], Ct);
+        }
+
+        var after = await host.AcceptAsync(Encoding.UTF8.GetBytes("Uploaded after the poison event, on the same partition."), "after.txt");
+
+        Assert.Equal("completed", (await host.WaitForTerminalAsync(after.Id, TimeSpan.FromSeconds(60))).Status);
+        var dead = Assert.Single(await ReadAllAsync(host, Topics.DeadLetter("extract")));
+        Assert.Equal("poison", dead.Key);
+        Assert.Equal("invalid-event", dead.Headers[Headers.ErrorType]);
+        Assert.Equal("1", dead.Headers[Headers.Attempts]);
+        Assert.Equal("{ not json", Encoding.UTF8.GetString(dead.Value.Span));
+    }
+
+    /// <summary>Everything on the topics so far, read by a group of its own.</summary>
+    private static async Task<List<ConsumedRecord>> ReadAllAsync(SluiceTestHost host, params string[] topics)
+    {
+        var log = host.Services.GetRequiredService<IEventLog>();
+        await using var consumer = log.CreateConsumer(new ConsumerSettings($"reader-{Guid.NewGuid():N}", topics));
+        var records = new List<ConsumedRecord>();
+        var quiet = 0;
+        while (quiet < 5)
+        {
+            var batch = await consumer.PollAsync(100, TimeSpan.FromMilliseconds(200), Ct);
+            records.AddRange(batch);
+            quiet = batch.Count == 0 ? quiet + 1 : 0;
+        }
+
+        return records;
+    }
+
+    /// <summary>Fails the first <c>failures</c> calls as an unavailable provider would, then embeds.</summary>
+    private sealed class FlakyEmbedder(int failures) : IEmbedder
+    {
+        private readonly HashingEmbedder _inner = new();
+        private int _calls;
+
+        public EmbedderInfo Info => _inner.Info;
+
+        public Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Increment(ref _calls) <= failures)
+            {
+                throw new ProviderException("provider unavailable (503)") { IsTransient = true };
+            }
+
+            return _inner.EmbedAsync(texts, cancellationToken);
+        }
+    }
+}
