@@ -257,6 +257,35 @@ public abstract partial class EventLogConformance
     }
 
     [Fact]
+    public async Task Pause_DoesNotOutliveTheAssignment_APartitionThatComesBackIsDelivered()
+    {
+        // A paused partition that moves to another member and comes back later starts unpaused, as a newly
+        // assigned partition always does: its old owner's pause must not leave it stuck forever.
+        var first = await OpenLogAsync();
+        var second = await OpenLogAsync();
+        var topic = await CreateTopicAsync(first, 2);
+        var group = UniqueName("group");
+        var a = Consumer(first, group, topic);
+        var seen = new Dictionary<IEventConsumer, List<ConsumedRecord>> { [a] = [] };
+        await PollUntilAsync(seen, () => Settled(2, a), "the first member owns both partitions");
+        a.Pause(a.Assignment);
+
+        var b = Consumer(second, group, topic);
+        seen[b] = [];
+        await PollUntilAsync(seen, () => Settled(2, a, b), "the partitions are split between the members");
+        var moved = b.Assignment.Single();
+        await CloseAsync(b);
+        seen.Remove(b);
+        await PollUntilAsync(seen, () => a.Assignment.Contains(moved), "the partition came back to the first member");
+
+        var producer = Producer(first);
+        var values = Enumerable.Range(0, 20).Select(i => $"v{i}").ToList();
+        await ProduceAsync(producer, topic, values);
+        await PollUntilAsync(seen, () => seen[a].Any(r => r.Partition == moved.Partition), "records of the returned partition arrived");
+        Assert.All(seen[a], r => Assert.Equal(moved.Partition, r.Partition)); // the partition that stayed is still paused
+    }
+
+    [Fact]
     public async Task TwoGroups_ReadTheSameTopicIndependently()
     {
         var log = await OpenLogAsync();

@@ -28,6 +28,7 @@ internal sealed class KafkaEventConsumer : IEventConsumer
     private volatile TopicPartition[] _assignment = [];
     private volatile bool _abandoned;
     private Exception? _callbackError;
+    private List<KafkaPartition>? _resumeAfterAssign;
     private int _disposed;
 
     public KafkaEventConsumer(ConsumerSettings settings, KafkaClients clients)
@@ -140,6 +141,7 @@ internal sealed class KafkaEventConsumer : IEventConsumer
             try
             {
                 result = _consumer.Consume(wait);
+                ResumeNewlyAssigned();
             }
             catch (ConsumeException ex) when (records.Count > 0)
             {
@@ -276,8 +278,30 @@ internal sealed class KafkaEventConsumer : IEventConsumer
         }
     }
 
+    /// <summary>
+    /// librdkafka keeps a partition's pause flag across unassign and assign: a partition paused by this member,
+    /// lost or moved away, and assigned back later would never be fetched again. A newly assigned partition
+    /// starts unpaused (as with the Java client), once the assignment the callback announced is in place.
+    /// </summary>
+    private void ResumeNewlyAssigned()
+    {
+        if (_resumeAfterAssign is { Count: > 0 } partitions)
+        {
+            _resumeAfterAssign = null;
+            try
+            {
+                _consumer.Resume(partitions);
+            }
+            catch (KafkaException ex)
+            {
+                throw KafkaErrors.Consumer("resume newly assigned partitions", ex.Error, ex);
+            }
+        }
+    }
+
     private void OnAssigned(List<KafkaPartition> partitions)
     {
+        (_resumeAfterAssign ??= []).AddRange(partitions);
         var added = partitions.Select(_clients.Logical).ToList();
         _assignment = [.. _assignment.Union(added)];
         KafkaLog.Assigned(_logger, GroupId, string.Join(", ", added));

@@ -71,12 +71,56 @@ public sealed class KafkaPipelineTests
         await outage;
 
         Assert.Equal(1000, ids.Distinct().Count());
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(240);
+        var pending = ids.ToHashSet();
+        while (pending.Count > 0 && DateTime.UtcNow < deadline)
+        {
+            foreach (var id in pending.ToList())
+            {
+                if ((await host.GetAsync(id)).Status is "completed" or "failed" or "dead_lettered")
+                {
+                    pending.Remove(id);
+                }
+            }
+
+            await Task.Delay(200, Ct);
+        }
+
+        Assert.True(pending.Count == 0, await DescribeStuckAsync(host, pending));
         foreach (var id in ids)
         {
-            var done = await host.WaitForTerminalAsync(id, TimeSpan.FromSeconds(240));
-            Assert.Equal("completed", done.Status);
+            Assert.Equal("completed", (await host.GetAsync(id)).Status);
             await AssertIndexedOnceAsync(host, id);
         }
+    }
+
+    /// <summary>Where stuck documents are: their status, and their events on each topic, read back by a group of its own.</summary>
+    private static async Task<string> DescribeStuckAsync(SluiceTestHost host, HashSet<string> stuck)
+    {
+        if (stuck.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var log = host.Services.GetRequiredService<IEventLog>();
+        await using var reader = log.CreateConsumer(new ConsumerSettings($"diagnostics-{Guid.NewGuid():N}", [.. Core.Events.Topics.All]));
+        var events = new List<ConsumedRecord>();
+        for (var quiet = 0; quiet < 10;)
+        {
+            var batch = await reader.PollAsync(1000, TimeSpan.FromMilliseconds(500), Ct);
+            events.AddRange(batch.Where(r => stuck.Contains(r.Key)));
+            quiet = batch.Count == 0 ? quiet + 1 : 0;
+        }
+
+        var lines = new List<string> { $"{stuck.Count} document(s) never reached a terminal state:" };
+        foreach (var id in stuck.Take(5))
+        {
+            var status = await host.GetAsync(id);
+            var topics = events.Where(e => e.Key == id).GroupBy(e => e.Topic).Select(g => $"{g.Key}@{string.Join('/', g.Select(e => $"{e.Partition}:{e.Offset}"))}");
+            lines.Add($"{id}: {status.Status}, stages {string.Join(", ", status.Stages.Select(s => $"{s.Key}={s.Value.Status}"))}; events {string.Join("; ", topics)}");
+        }
+
+        return string.Join(Environment.NewLine, lines);
     }
 
     [Fact]
