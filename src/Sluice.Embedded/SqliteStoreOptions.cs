@@ -14,6 +14,10 @@ public sealed class SqliteStoreOptions
     [Required]
     public string SummariesPath { get; set; } = "summaries.db";
 
+    /// <summary>The dead-letter projection (<see cref="SqliteDeadLetterStore"/>).</summary>
+    [Required]
+    public string DeadLettersPath { get; set; } = "dead-letters.db";
+
     /// <summary>
     /// The stages a document must pass to be <c>completed</c>, in pipeline order; they are also the stages
     /// listed (as <c>pending</c> until they report) in a document's status.

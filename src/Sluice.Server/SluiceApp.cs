@@ -14,6 +14,10 @@ public static class SluiceApp
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         Configure(builder, overrides);
+
+        // The process that serves the API also keeps the dead-letter view the API reads.
+        builder.Services.AddSingleton<DeadLetters.DeadLetterReplayer>();
+        builder.Services.AddHostedService<DeadLetters.DeadLetterProjection>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
@@ -61,6 +65,7 @@ public static class SluiceApp
         app.MapOpenApi();
         app.MapDocumentsApi();
         app.MapSearchApi();
+        app.MapDeadLettersApi();
         return app;
     }
 }

@@ -92,6 +92,10 @@ public sealed class SluiceOptions
         };
     }
 
+    /// <summary>Most dead letters replayed per second (one bucket shared by single and bulk replays).</summary>
+    [Range(1, 10_000)]
+    public int ReplaysPerSecond { get; set; } = 20;
+
     /// <summary>Records each other stage handles at once.</summary>
     [Range(1, 1024)]
     public int StageParallelism { get; set; } = Math.Max(2, Environment.ProcessorCount);

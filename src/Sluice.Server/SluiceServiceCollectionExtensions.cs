@@ -72,6 +72,7 @@ public static class SluiceServiceCollectionExtensions
                 o.StatusPath = Path.Combine(s.Value.DataDirectory, "status.db");
                 o.ChunksPath = Path.Combine(s.Value.DataDirectory, "chunks.db");
                 o.SummariesPath = Path.Combine(s.Value.DataDirectory, "summaries.db");
+                o.DeadLettersPath = Path.Combine(s.Value.DataDirectory, "dead-letters.db");
                 o.PipelineStages = [.. StageNames.Pipeline];
             })
             .ValidateDataAnnotations()
@@ -86,6 +87,7 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton<IStatusStore, SqliteStatusStore>();
         services.AddSingleton<IChunkStore, SqliteChunkStore>();
         services.AddSingleton<ISummaryStore, SqliteSummaryStore>();
+        services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();
         services.AddSingleton<ISearchIndex, SqliteSearchIndex>();
         return services;
     }

@@ -1,7 +1,10 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
+using Sluice.Server.Api;
 
 namespace Sluice.Server.Tests;
 
@@ -79,6 +82,65 @@ public sealed class RetryAndDeadLetterTests
         Assert.Equal("{ not json", Encoding.UTF8.GetString(dead.Value.Span));
     }
 
+    [Fact]
+    public async Task DeadLetters_AreListedWithTheirContext_AndReplayingThem_CompletesTheDocument()
+    {
+        var embedder = new FlakyEmbedder(failures: int.MaxValue);
+        await using var host = await SluiceTestHost.StartAsync(ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
+        var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("Parked while the provider is down, replayed once it is back."), "replay.txt");
+        Assert.Equal("dead_lettered", (await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60))).Status);
+
+        // The embed stage parks the document (a one-sentence summary needs no model); the view catches up with the topics.
+        List<DeadLetterResponse> parked = [];
+        for (var i = 0; i < 100 && !parked.Any(d => d.Stage == "embed"); i++)
+        {
+            await Task.Delay(100, Ct);
+            var page = await host.Client.GetFromJsonAsync<DeadLetterPage>(new Uri("/v1/dead-letters", UriKind.Relative), Ct);
+            parked = [.. page!.Items.Where(d => d.DocumentId == document.Id)];
+        }
+
+        Assert.Equal("embed", Assert.Single(parked).Stage);
+        Assert.All(parked, d =>
+        {
+            Assert.Equal("parked", d.State);
+            Assert.Equal(3, d.Attempts);
+            Assert.Equal("transient", d.ErrorType);
+            Assert.Contains("provider unavailable", d.Error, StringComparison.Ordinal);
+            Assert.Equal(document.Id, d.Event!.Value.GetProperty("documentId").GetString());
+        });
+        var embedOnly = await host.Client.GetFromJsonAsync<DeadLetterPage>(new Uri("/v1/dead-letters?stage=embed", UriKind.Relative), Ct);
+        Assert.All(embedOnly!.Items, d => Assert.Equal("embed", d.Stage));
+
+        embedder.Heal();
+        foreach (var deadLetter in parked)
+        {
+            using var replay = await host.Client.PostAsync(new Uri($"/v1/dead-letters/{deadLetter.Id}/replay", UriKind.Relative), null, Ct);
+            Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        }
+
+        // The document leaves dead_lettered when the stage picks the replay up, then completes.
+        var status = "dead_lettered";
+        for (var i = 0; i < 600 && status != "completed"; i++)
+        {
+            await Task.Delay(100, Ct);
+            status = (await host.GetAsync(document.Id)).Status;
+        }
+
+        Assert.Equal("completed", status);
+        foreach (var deadLetter in parked)
+        {
+            var after = await host.Client.GetFromJsonAsync<DeadLetterResponse>(new Uri($"/v1/dead-letters/{deadLetter.Id}", UriKind.Relative), Ct);
+            Assert.Equal("replayed", after!.State);
+            Assert.Equal(1, after.Replays);
+        }
+
+        var stillParked = await host.Client.GetFromJsonAsync<DeadLetterPage>(new Uri("/v1/dead-letters?state=parked", UriKind.Relative), Ct);
+        Assert.DoesNotContain(stillParked!.Items, d => d.DocumentId == document.Id);
+        using var missing = await host.Client.PostAsync(new Uri("/v1/dead-letters/no-such-id/replay", UriKind.Relative), null, Ct);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+    }
+
     /// <summary>Everything on the topics so far, read by a group of its own.</summary>
     private static async Task<List<ConsumedRecord>> ReadAllAsync(SluiceTestHost host, params string[] topics)
     {
@@ -101,12 +163,16 @@ public sealed class RetryAndDeadLetterTests
     {
         private readonly HashingEmbedder _inner = new();
         private int _calls;
+        private volatile bool _healed;
+
+        /// <summary>From now on every call succeeds.</summary>
+        public void Heal() => _healed = true;
 
         public EmbedderInfo Info => _inner.Info;
 
         public Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
         {
-            if (Interlocked.Increment(ref _calls) <= failures)
+            if (!_healed && Interlocked.Increment(ref _calls) <= failures)
             {
                 throw new ProviderException("provider unavailable (503)") { IsTransient = true };
             }

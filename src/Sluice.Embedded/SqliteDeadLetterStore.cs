@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Sluice.Core.Ports;
+using Sluice.Embedded.Internal.Stores;
+
+namespace Sluice.Embedded;
+
+/// <summary>Dead letters in SQLite (<c>dead-letters.db</c> beside the other stores).</summary>
+public sealed class SqliteDeadLetterStore(IOptions<SqliteStoreOptions> options) : IDeadLetterStore
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS dead_letters (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            stage TEXT NOT NULL,
+            document_id TEXT,
+            topic TEXT NOT NULL,
+            partition INTEGER NOT NULL,
+            offset INTEGER NOT NULL,
+            key TEXT NOT NULL,
+            value BLOB NOT NULL,
+            headers TEXT NOT NULL,
+            failed_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'parked',
+            replays INTEGER NOT NULL DEFAULT 0,
+            replayed_at TEXT
+        );
+        CREATE INDEX IF NOT EXISTS dead_letters_stage ON dead_letters (stage, seq);
+        """;
+
+    private readonly SqliteFile _file = new(options.Value.DeadLettersPath, Schema);
+
+    public async Task SaveAsync(DeadLetter deadLetter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deadLetter);
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT OR IGNORE INTO dead_letters (id, stage, document_id, topic, partition, offset, key, value, headers, failed_at)
+            VALUES ($id, $stage, $doc, $topic, $partition, $offset, $key, $value, $headers, $at)
+            """;
+        command.Parameters.AddWithValue("$id", deadLetter.Id);
+        command.Parameters.AddWithValue("$stage", deadLetter.Stage);
+        command.Parameters.AddWithValue("$doc", (object?)deadLetter.DocumentId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$topic", deadLetter.Topic);
+        command.Parameters.AddWithValue("$partition", deadLetter.Partition);
+        command.Parameters.AddWithValue("$offset", deadLetter.Offset);
+        command.Parameters.AddWithValue("$key", deadLetter.Key);
+        command.Parameters.AddWithValue("$value", deadLetter.Value.ToArray());
+        command.Parameters.AddWithValue("$headers", JsonSerializer.Serialize(deadLetter.Headers));
+        command.Parameters.AddWithValue("$at", deadLetter.FailedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<DeadLetter>> ListAsync(
+        string? stage, bool parkedOnly, int limit, string? before, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT {Columns} FROM dead_letters
+            WHERE ($stage IS NULL OR stage = $stage)
+              AND ($parked = 0 OR state = 'parked')
+              AND ($before IS NULL OR seq < (SELECT seq FROM dead_letters WHERE id = $before))
+            ORDER BY seq DESC LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$stage", (object?)stage ?? DBNull.Value);
+        command.Parameters.AddWithValue("$parked", parkedOnly ? 1 : 0);
+        command.Parameters.AddWithValue("$before", (object?)before ?? DBNull.Value);
+        command.Parameters.AddWithValue("$limit", Math.Clamp(limit, 1, 1000));
+        return await ReadAsync(command, cancellationToken);
+    }
+
+    public async Task<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM dead_letters WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        return (await ReadAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    public async Task MarkReplayedAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE dead_letters SET state = 'replayed', replays = replays + 1, replayed_at = $at WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$at", at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private const string Columns = "id, stage, document_id, topic, partition, offset, key, value, headers, failed_at, state, replays, replayed_at";
+
+    private static async Task<List<DeadLetter>> ReadAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var result = new List<DeadLetter>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new DeadLetter(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.GetString(3),
+                reader.GetInt32(4),
+                reader.GetInt64(5),
+                reader.GetString(6),
+                (byte[])reader.GetValue(7),
+                JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(8)) ?? [],
+                DateTimeOffset.Parse(reader.GetString(9), CultureInfo.InvariantCulture))
+            {
+                State = reader.GetString(10),
+                Replays = reader.GetInt32(11),
+                ReplayedAt = reader.IsDBNull(12) ? null : DateTimeOffset.Parse(reader.GetString(12), CultureInfo.InvariantCulture),
+            });
+        }
+
+        return result;
+    }
+}
