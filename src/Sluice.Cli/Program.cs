@@ -14,6 +14,7 @@ var root = new RootCommand("Sluice: event-driven document ingestion for AI")
     SearchCommand.Create(),
     EvalCommand.Create(),
     BenchCommand.Create(),
+    DlqCommand.Create(),
 };
 
 var parse = root.Parse(args);

@@ -25,7 +25,7 @@ internal static class StatusCommand
 
             var document = await client.GetAsync(result.GetValue(id)!, cancellationToken);
             Print(document);
-            return document.Status == "failed" ? 1 : 0;
+            return document.IsFailure ? 1 : 0;
         });
         return command;
     }
