@@ -82,6 +82,37 @@ public sealed class RetryAndDeadLetterTests
         Assert.Equal("{ not json", Encoding.UTF8.GetString(dead.Value.Span));
     }
 
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("checksum")]
+    public async Task AnEventWhoseBlobIsMissingOrCorrupt_IsDeadLetteredAfterOneAttempt(string fault)
+    {
+        await using var host = await SluiceTestHost.StartAsync(ShortRetries, s => s.AddSingleton<IEmbedder, HashingEmbedder>());
+        var real = await host.AcceptAsync(Encoding.UTF8.GetBytes("The real upload whose blob the bad event points at."), "real.txt");
+        var source = (await host.Services.GetRequiredService<IStatusStore>().GetAsync(real.Id, Ct))!.Document.Source;
+        var bad = fault == "missing"
+            ? source with { Uri = source.Uri.Replace(source.Sha256[..8], "00000000", StringComparison.Ordinal), Sha256 = "00000000" + source.Sha256[8..] }
+            : source with { Sha256 = new string('a', 64) };
+        var documentId = Ids.Document("default", bad.Sha256);
+        var envelope = EventEnvelope.Create(Topics.DocumentsSubmitted, "default", documentId, new DocumentSubmitted(bad, "bad.txt", "text"), Ids.Derive("bad", fault), DateTimeOffset.UtcNow);
+        await using (var producer = host.Services.GetRequiredService<IEventLog>().CreateProducer())
+        {
+            await producer.ProduceAsync([Core.Runtime.EventRecords.ToRecord(Topics.DocumentsSubmitted, envelope)], Ct);
+        }
+
+        ConsumedRecord? dead = null;
+        for (var i = 0; i < 100 && dead is null; i++)
+        {
+            dead = (await ReadAllAsync(host, Topics.DeadLetter("extract"))).SingleOrDefault(r => r.Key == documentId);
+        }
+
+        Assert.NotNull(dead);
+        Assert.Equal("permanent", dead.Headers[Headers.ErrorType]);
+        Assert.Equal("1", dead.Headers[Headers.Attempts]);
+        Assert.Contains(fault == "missing" ? "no longer in the blob store" : "corrupt", dead.Headers[Headers.ErrorMessage], StringComparison.Ordinal);
+        Assert.Equal("completed", (await host.WaitForTerminalAsync(real.Id, TimeSpan.FromSeconds(60))).Status);
+    }
+
     [Fact]
     public async Task DeadLetters_AreListedWithTheirContext_AndReplayingThem_CompletesTheDocument()
     {

@@ -50,4 +50,35 @@ public sealed class LlmOutageTests
         var parked = await host.Services.GetRequiredService<IDeadLetterStore>().ListAsync(null, parkedOnly: false, 100, null, Ct);
         Assert.Empty(parked);
     }
+
+    [Fact]
+    public async Task RateLimitedAnswers_WithRetryAfter_AreWaitedFor_AndNothingIsDeadLettered()
+    {
+        await using var fake = new FakeLlmServer();
+        var endpoint = await fake.StartAsync(new FakeLlmOptions { Rate429 = 0.3, RetryAfterSeconds = 2, Seed = 7 }, Ct);
+        await using var host = await SluiceTestHost.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Sluice:Summarizer"] = "llm",
+                ["Sluice:Llm:Endpoint"] = endpoint.ToString(),
+                ["Sluice:Llm:Model"] = "fake-chat",
+                ["Sluice:RetryDelays"] = "1s,1s,1s,1s,1s,1s",
+            },
+            s => s.AddSingleton<IEmbedder, HashingEmbedder>());
+
+        var ids = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            var text = $"Document {i} meets a rate limit. The provider says when to come back. Sluice waits that long.";
+            ids.Add((await host.AcceptAsync(Encoding.UTF8.GetBytes(text), $"limited-{i}.txt")).Id);
+        }
+
+        foreach (var id in ids)
+        {
+            Assert.Equal("completed", (await host.WaitForTerminalAsync(id, TimeSpan.FromSeconds(90))).Status);
+        }
+
+        Assert.True(fake.Stats.RateLimited > 0, "the fake should have answered some requests with 429");
+        Assert.Empty(await host.Services.GetRequiredService<IDeadLetterStore>().ListAsync(null, parkedOnly: false, 100, null, Ct));
+    }
 }
