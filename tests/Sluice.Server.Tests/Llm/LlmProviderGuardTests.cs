@@ -57,7 +57,10 @@ public sealed class LlmProviderGuardTests
         Assert.False(failure.IsCircuitOpen);
         Assert.Contains("did not answer", failure.Message, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
-        Assert.Equal(1, kit.Fake.Stats.Hung);
+
+        // On a loaded machine the client may give up before the fake has even read the request: never more than one.
+        Assert.InRange(kit.Fake.Stats.Hung, 0, 1);
+        Assert.Equal(0, kit.Fake.Stats.Succeeded);
     }
 
     [Fact]
