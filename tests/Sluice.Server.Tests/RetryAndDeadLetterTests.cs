@@ -18,11 +18,13 @@ public sealed class RetryAndDeadLetterTests
         ["Sluice:RetryDelays"] = "1s,2s",
     };
 
-    [Fact]
-    public async Task TransientProviderFailures_GoThroughTheRetryTopics_AndTheDocumentCompletes()
+    [Theory]
+    [InlineData("embedded")]
+    [InlineData("kafka")]
+    public async Task TransientProviderFailures_GoThroughTheRetryTopics_AndTheDocumentCompletes(string log)
     {
         var embedder = new FlakyEmbedder(failures: 2);
-        await using var host = await SluiceTestHost.StartAsync(ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
+        await using var host = await StartAsync(log, ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
 
         var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("A provider that fails twice, then answers."), "flaky.txt");
         var done = await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60));
@@ -35,11 +37,13 @@ public sealed class RetryAndDeadLetterTests
         Assert.Empty(await ReadAllAsync(host, Topics.DeadLetter("embed"), Topics.DeadLetter("summarize")));
     }
 
-    [Fact]
-    public async Task ExhaustedRetries_ParkTheEventOnTheDeadLetterTopic_WithItsContext_AndTheDocumentIsDeadLettered()
+    [Theory]
+    [InlineData("embedded")]
+    [InlineData("kafka")]
+    public async Task ExhaustedRetries_ParkTheEventOnTheDeadLetterTopic_WithItsContext_AndTheDocumentIsDeadLettered(string log)
     {
         var embedder = new FlakyEmbedder(failures: int.MaxValue);
-        await using var host = await SluiceTestHost.StartAsync(ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
+        await using var host = await StartAsync(log, ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
 
         var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("A provider that never answers."), "down.txt");
         var done = await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60));
@@ -60,14 +64,16 @@ public sealed class RetryAndDeadLetterTests
         Assert.Equal(EventEnvelope.Parse(dead.Value.Span).DocumentId, document.Id); // the original event, untouched
     }
 
-    [Fact]
-    public async Task APoisonEvent_IsDeadLetteredAfterOneAttempt_AndThePartitionKeepsFlowing()
+    [Theory]
+    [InlineData("embedded")]
+    [InlineData("kafka")]
+    public async Task APoisonEvent_IsDeadLetteredAfterOneAttempt_AndThePartitionKeepsFlowing(string log)
     {
-        await using var host = await SluiceTestHost.StartAsync(
+        await using var host = await StartAsync(
+            log,
             new Dictionary<string, string?> { ["Sluice:RetryDelays"] = "1s", ["Sluice:Partitions"] = "1" },
             s => s.AddSingleton<IEmbedder, HashingEmbedder>());
-        var log = host.Services.GetRequiredService<IEventLog>();
-        await using (var producer = log.CreateProducer())
+        await using (var producer = host.Services.GetRequiredService<IEventLog>().CreateProducer())
         {
             await producer.ProduceAsync([new OutgoingRecord(Topics.DocumentsSubmitted, "poison", Encoding.UTF8.GetBytes("{ not json"))], Ct);
         }
@@ -113,11 +119,13 @@ public sealed class RetryAndDeadLetterTests
         Assert.Equal("completed", (await host.WaitForTerminalAsync(real.Id, TimeSpan.FromSeconds(60))).Status);
     }
 
-    [Fact]
-    public async Task DeadLetters_AreListedWithTheirContext_AndReplayingThem_CompletesTheDocument()
+    [Theory]
+    [InlineData("embedded")]
+    [InlineData("kafka")]
+    public async Task DeadLetters_AreListedWithTheirContext_AndReplayingThem_CompletesTheDocument(string log)
     {
         var embedder = new FlakyEmbedder(failures: int.MaxValue);
-        await using var host = await SluiceTestHost.StartAsync(ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
+        await using var host = await StartAsync(log, ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
         var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("Parked while the provider is down, replayed once it is back."), "replay.txt");
         Assert.Equal("dead_lettered", (await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60))).Status);
 
@@ -170,6 +178,32 @@ public sealed class RetryAndDeadLetterTests
         using var missing = await host.Client.PostAsync(new Uri("/v1/dead-letters/no-such-id/replay", UriKind.Relative), null, Ct);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+    }
+
+    /// <summary>A whole Sluice on the embedded log, or on Kafka (a mock cluster of its own, so injected state never leaks).</summary>
+    private static async Task<SluiceTestHost> StartAsync(string log, Dictionary<string, string?> settings, Action<IServiceCollection> services)
+    {
+        if (log == "embedded")
+        {
+            return await SluiceTestHost.StartAsync(settings, services);
+        }
+
+        var cluster = Sluice.Kafka.KafkaMockCluster.Start(brokers: 1);
+        var partitions = settings.TryGetValue("Sluice:Partitions", out var p) && p is not null ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : 3;
+        var delays = new SluiceOptions { RetryDelays = settings["Sluice:RetryDelays"]! }.RetryDelayList;
+        foreach (var spec in Hosting.TopicProvisioner.Specs(partitions, retryDelays: delays))
+        {
+            cluster.CreateTopic(spec.Name, spec.Partitions);
+        }
+
+        var kafka = new Dictionary<string, string?>(settings)
+        {
+            ["Sluice:Transport"] = "kafka",
+            ["Sluice:Partitions"] = partitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Sluice:Kafka:BootstrapServers"] = cluster.BootstrapServers,
+            ["Sluice:Kafka:SessionTimeout"] = "00:00:06",
+        };
+        return await SluiceTestHost.StartAsync(kafka, services, cluster);
     }
 
     /// <summary>Everything on the topics so far, read by a group of its own.</summary>

@@ -11,10 +11,12 @@ namespace Sluice.Server.Tests;
 public sealed class SluiceTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly IDisposable? _owned;
 
-    private SluiceTestHost(WebApplication app, string dataDirectory)
+    private SluiceTestHost(WebApplication app, string dataDirectory, IDisposable? owned)
     {
         _app = app;
+        _owned = owned;
         DataDirectory = dataDirectory;
         Client = app.GetTestClient();
     }
@@ -25,8 +27,11 @@ public sealed class SluiceTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <param name="settings">Configuration on top of the test defaults.</param>
+    /// <param name="services">Changes to the services (e.g. a stand-in embedder).</param>
+    /// <param name="owned">Disposed after the host (e.g. the Kafka cluster it runs on).</param>
     public static async Task<SluiceTestHost> StartAsync(
-        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, IDisposable? owned = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "sluice-tests", Guid.NewGuid().ToString("N"));
         var overrides = new Dictionary<string, string?>
@@ -46,7 +51,7 @@ public sealed class SluiceTestHost : IAsyncDisposable
         var app = builder.Build();
         app.MapSluice();
         await app.StartAsync(TestContext.Current.CancellationToken);
-        return new SluiceTestHost(app, directory);
+        return new SluiceTestHost(app, directory, owned);
     }
 
     /// <summary>Uploads <paramref name="content"/> as the multipart field <c>file</c>.</summary>
@@ -104,6 +109,7 @@ public sealed class SluiceTestHost : IAsyncDisposable
     {
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
+        _owned?.Dispose();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
