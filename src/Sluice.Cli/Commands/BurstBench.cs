@@ -1,0 +1,258 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Sluice.Kafka;
+using Sluice.Processing;
+using Sluice.Server;
+using Sluice.Server.Api;
+using Sluice.Server.Dev;
+using Sluice.Server.Hosting;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary>
+/// <c>sluice bench burst --target sluice|sync</c>: N clients upload M small documents as fast as they can, with the
+/// same slow, flaky LLM (the fake provider, in process) behind either target:
+/// <list type="bullet">
+/// <item><c>sync</c>: the "demo" design built only for this comparison: one endpoint that extracts, chunks, embeds and
+/// asks the LLM for a summary inside the request, with a server timeout.</item>
+/// <item><c>sluice</c>: the real thing (API and every stage in process, LLM summaries), on the embedded log or Kafka.</item>
+/// </list>
+/// One target per run, so each run's peak memory is its own.
+/// </summary>
+internal static class BurstBench
+{
+    public static Command Create()
+    {
+        var target = new Option<string>("--target") { Description = "sluice or sync", Required = true };
+        target.AcceptOnlyFromAmong("sluice", "sync");
+        var clients = new Option<int>("--clients") { Description = "Concurrent clients (default 200)", DefaultValueFactory = _ => 200 };
+        var documents = new Option<int>("--documents") { Description = "Documents to upload (default 2000)", DefaultValueFactory = _ => 2000 };
+        var latency = new Option<double>("--llm-latency") { Description = "LLM base latency, seconds (default 2)", DefaultValueFactory = _ => 2 };
+        var spikeRate = new Option<double>("--spike-rate") { Description = "Share of LLM answers that spike (default 0.1)", DefaultValueFactory = _ => 0.1 };
+        var spike = new Option<double>("--spike") { Description = "Spike latency, seconds (default 15)", DefaultValueFactory = _ => 15 };
+        var rate429 = new Option<double>("--rate-429") { Description = "Share of LLM requests answered 429 (default 0.1)", DefaultValueFactory = _ => 0.1 };
+        var llmConcurrency = new Option<int>("--llm-concurrency") { Description = "Sluice's concurrent LLM calls (default 32)", DefaultValueFactory = _ => 32 };
+        var syncTimeout = new Option<double>("--sync-timeout") { Description = "The sync endpoint's request timeout, seconds (default 30)", DefaultValueFactory = _ => 30 };
+        var transport = new Option<string>("--transport") { Description = "Sluice's event log: embedded (default) or kafka (mock cluster)", DefaultValueFactory = _ => "embedded" };
+        transport.AcceptOnlyFromAmong("embedded", "kafka");
+        var command = new Command("burst", "A burst of uploads against Sluice or a synchronous wrapper, with the same slow, flaky LLM behind both")
+        {
+            target, clients, documents, latency, spikeRate, spike, rate429, llmConcurrency, syncTimeout, transport,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var fakeOptions = new FakeLlmOptions
+            {
+                Latency = TimeSpan.FromSeconds(result.GetValue(latency)),
+                SpikeRate = result.GetValue(spikeRate),
+                SpikeDuration = TimeSpan.FromSeconds(result.GetValue(spike)),
+                Rate429 = result.GetValue(rate429),
+                RetryAfterSeconds = 2,
+                Seed = 42,
+            };
+            await using var fake = new FakeLlmServer();
+            var endpoint = await fake.StartAsync(fakeOptions, cancellationToken);
+            var run = new Run(result.GetValue(clients), result.GetValue(documents));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"target {result.GetValue(target)}: {run.Clients} clients, {run.Documents} documents; LLM {fakeOptions.Latency.TotalSeconds:0.#} s, {fakeOptions.SpikeRate:P0} spikes of {fakeOptions.SpikeDuration.TotalSeconds:0} s, {fakeOptions.Rate429:P0} 429s"));
+            return result.GetValue(target) == "sync"
+                ? await SyncAsync(run, endpoint, TimeSpan.FromSeconds(result.GetValue(syncTimeout)), cancellationToken)
+                : await SluiceAsync(run, endpoint, result.GetValue(llmConcurrency), result.GetValue(transport)!, cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> SluiceAsync(Run run, Uri llm, int llmConcurrency, string transport, CancellationToken cancellationToken)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "sluice-burst-" + Guid.NewGuid().ToString("N"));
+        using var cluster = transport == "kafka" ? KafkaMockCluster.Start(brokers: 3) : null;
+        var settings = new Dictionary<string, string?>
+        {
+            ["Sluice:DataDirectory"] = data,
+            ["Sluice:Transport"] = transport,
+            ["Sluice:Summarizer"] = "llm",
+            ["Sluice:Llm:Endpoint"] = llm.ToString(),
+            ["Sluice:Llm:Model"] = "fake-chat",
+            ["Sluice:Llm:MaxConcurrency"] = llmConcurrency.ToString(CultureInfo.InvariantCulture),
+            ["Sluice:Llm:RequestsPerSecond"] = "1000",
+        };
+        if (cluster is not null)
+        {
+            foreach (var spec in TopicProvisioner.Specs(6))
+            {
+                cluster.CreateTopic(spec.Name, spec.Partitions, replicationFactor: 3);
+            }
+
+            settings["Sluice:Kafka:BootstrapServers"] = cluster.BootstrapServers;
+        }
+
+        var builder = SluiceApp.CreateBuilder([], settings);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Error);
+        await using var app = builder.Build();
+        app.MapSluice();
+        await app.StartAsync(cancellationToken);
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First() + "/"), Timeout = TimeSpan.FromSeconds(60) };
+
+        var accepted = await run.UploadAsync(http, "v1/documents?filename=burst-{0}.txt", HttpStatusCode.Accepted, cancellationToken);
+        var acceptedSeconds = run.Clock.Elapsed.TotalSeconds;
+        run.Print(accepted, "accepted");
+
+        // Follow every accepted document to a terminal state.
+        var terminal = new Dictionary<string, string>(StringComparer.Ordinal);
+        var deadline = Stopwatch.StartNew();
+        while (terminal.Count < accepted.Count && deadline.Elapsed < TimeSpan.FromHours(1))
+        {
+            await Task.Delay(1000, cancellationToken);
+            string? cursor = null;
+            do
+            {
+                var page = await http.GetFromJsonAsync<DocumentPage>(
+                    new Uri($"v1/documents?limit=500{(cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor))}", UriKind.Relative), cancellationToken);
+                foreach (var d in page!.Items.Where(d => d.Status is "completed" or "failed" or "dead_lettered"))
+                {
+                    terminal[d.Id] = d.Status;
+                }
+
+                cursor = page.Next;
+            }
+            while (cursor is not null);
+        }
+
+        var lost = accepted.Count(id => !terminal.ContainsKey(id));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"terminal: {terminal.Values.Count(s => s == "completed")} completed, {terminal.Values.Count(s => s == "dead_lettered")} dead-lettered, {terminal.Values.Count(s => s == "failed")} failed; lost {lost}; all terminal {run.Clock.Elapsed.TotalSeconds:F0} s after the first upload (uploads took {acceptedSeconds:F1} s)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F0} MiB"));
+        await app.StopAsync(CancellationToken.None);
+        try
+        {
+            Directory.Delete(data, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return lost > 0 ? 1 : 0;
+    }
+
+    private static async Task<int> SyncAsync(Run run, Uri llm, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var extractor = new DocumentExtractor(new ExtractionOptions());
+        var chunker = new TextChunker(new ChunkerOptions());
+        using var embedder = new OnnxMiniLmEmbedder();
+        var llmOptions = new LlmOptions { Endpoint = llm, Model = "fake-chat", Timeout = timeout, MaxConcurrency = 1024, RequestsPerSecond = 100_000, CircuitMinimumThroughput = 100_000 };
+        using var guard = new ProviderGuard("llm", llmOptions.ToGuardOptions());
+        var summarizer = new LlmSummarizer(LlmSummarizer.CreateChatClient(llmOptions), llmOptions, guard);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Error);
+        await using var app = builder.Build();
+        app.MapPost("/sync", async (HttpRequest request, CancellationToken aborted) =>
+        {
+            using var budget = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            budget.CancelAfter(timeout);
+            try
+            {
+                using var body = new MemoryStream();
+                await request.Body.CopyToAsync(body, budget.Token);
+                body.Position = 0;
+                var text = await extractor.ExtractAsync(body, DocumentFormats.Text, budget.Token);
+                var chunks = chunker.Split(text.Text, text.Pages, budget.Token);
+                await embedder.EmbedAsync([.. chunks.Select(c => c.Text)], budget.Token);
+                var summary = await summarizer.SummarizeAsync(text.Text, budget.Token);
+                return Results.Ok(new { summary });
+            }
+            catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+            {
+                return Results.Problem(statusCode: 504, title: "Timed out", detail: $"The document was not processed within {timeout.TotalSeconds:0} s.");
+            }
+            catch (Sluice.Core.Ports.ProviderException ex)
+            {
+                return Results.Problem(statusCode: 502, title: "The LLM failed", detail: ex.Message);
+            }
+        });
+        await app.StartAsync(cancellationToken);
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First() + "/"), Timeout = TimeSpan.FromSeconds(120) };
+        var done = await run.UploadAsync(http, "sync?n={0}", HttpStatusCode.OK, cancellationToken);
+        run.Print(done, "processed (200)");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"lost: {run.Documents - done.Count} uploads were never processed (the client got an error or a timeout and must retry)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F0} MiB"));
+        await app.StopAsync(CancellationToken.None);
+        return 0;
+    }
+
+    /// <summary>The upload side, the same for both targets.</summary>
+    private sealed class Run(int clients, int documents)
+    {
+        private readonly ConcurrentBag<double> _latencies = [];
+        private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
+
+        public int Clients => clients;
+
+        public int Documents => documents;
+
+        public Stopwatch Clock { get; } = new();
+
+        /// <summary>Uploads every document; returns the ids (or numbers) of those answered with <paramref name="success"/>.</summary>
+        public async Task<List<string>> UploadAsync(HttpClient http, string pathFormat, HttpStatusCode success, CancellationToken cancellationToken)
+        {
+            var ok = new ConcurrentBag<string>();
+            var runId = Guid.NewGuid().ToString("N")[..8];
+            Clock.Start();
+            await Parallel.ForEachAsync(Enumerable.Range(0, documents), new ParallelOptions { MaxDegreeOfParallelism = clients, CancellationToken = cancellationToken },
+                async (i, token) =>
+                {
+                    using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(Document(runId, i)));
+                    content.Headers.ContentType = new("text/plain");
+                    var started = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        using var response = await http.PostAsync(new Uri(string.Format(CultureInfo.InvariantCulture, pathFormat, i), UriKind.Relative), content, token);
+                        _latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                        if (response.StatusCode == success)
+                        {
+                            ok.Add(success == HttpStatusCode.Accepted
+                                ? (await response.Content.ReadFromJsonAsync<DocumentResponse>(token))!.Id
+                                : i.ToString(CultureInfo.InvariantCulture));
+                        }
+                        else
+                        {
+                            _failures.AddOrUpdate(((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
+                        }
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
+                    {
+                        _latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                        _failures.AddOrUpdate(ex is TaskCanceledException ? "client timeout" : "connection error", 1, (_, n) => n + 1);
+                    }
+                });
+            return [.. ok];
+        }
+
+        public void Print(List<string> succeeded, string what)
+        {
+            var seconds = Clock.Elapsed.TotalSeconds;
+            var sorted = _latencies.Order().ToArray();
+            var failures = _failures.IsEmpty
+                ? string.Empty
+                : " (" + string.Join(", ", _failures.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Key + ": " + f.Value.ToString(CultureInfo.InvariantCulture))) + ")";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{what}: {succeeded.Count}/{documents} in {seconds:F1} s = {succeeded.Count / seconds:F1}/s; failed or timed out: {documents - succeeded.Count}") + failures);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"response latency ms: p50 {Percentile(sorted, 0.5):F0}  p99 {Percentile(sorted, 0.99):F0}  max {(sorted.Length > 0 ? sorted[^1] : 0):F0}"));
+        }
+
+        private static string Document(string run, int i)
+            => $"Burst {run} document {i}. It arrives with a thousand others. The summary takes a slow model. " +
+               $"Sluice answers at once and works later. A synchronous wrapper makes the client wait for the model. Item {i} ends here.";
+
+        private static double Percentile(double[] sorted, double p)
+            => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
+}
