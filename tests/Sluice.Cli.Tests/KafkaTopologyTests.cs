@@ -34,7 +34,11 @@ public sealed class KafkaTopologyTests
         string[] Worker(string stages) => ["worker", "--stage", stages, "--bootstrap", bootstrap, "--data-dir", data];
 
         await using var api = await SluiceProcess.StartReadyAsync(url, Environment, "api", "--bootstrap", bootstrap, "--data-dir", data, "--urls", url.ToString().TrimEnd('/'));
-        await using var others = SluiceProcess.Start(Environment, Worker("extract,chunk,index,summarize"));
+        // One worker process per stage, as the compose file runs them.
+        await using var extract = SluiceProcess.Start(Environment, Worker("extract"));
+        await using var chunk = SluiceProcess.Start(Environment, Worker("chunk"));
+        await using var index = SluiceProcess.Start(Environment, Worker("index"));
+        await using var summarize = SluiceProcess.Start(Environment, Worker("summarize"));
         await using var embed1 = SluiceProcess.Start(Environment, Worker("embed"));
         await embed1.WaitForOutputAsync(IsAssignment, TimeSpan.FromSeconds(60));
 
