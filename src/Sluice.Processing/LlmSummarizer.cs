@@ -1,12 +1,9 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
-using OpenAI;
 using Sluice.Core.Ports;
 using Sluice.Processing.Internal.Chunking;
 using Sluice.Processing.Internal.Embeddings;
@@ -93,26 +90,8 @@ public sealed partial class LlmSummarizer : ISummarizer
     {
         ArgumentNullException.ThrowIfNull(options);
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
-        var clientOptions = new OpenAIClientOptions
-        {
-            Endpoint = options.Endpoint,
-
-            // The guard's timeout fires first; this only stops a connection that outlives it.
-            NetworkTimeout = options.Timeout + TimeSpan.FromSeconds(5),
-            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-        };
-        if (httpClient is not null)
-        {
-            clientOptions.Transport = new HttpClientPipelineTransport(httpClient);
-        }
-
-        var hasKey = !string.IsNullOrEmpty(options.ApiKey);
-        if (!hasKey)
-        {
-            clientOptions.AddPolicy(new NoAuthorizationPolicy(), PipelinePosition.BeforeTransport);
-        }
-
-        var credential = new ApiKeyCredential(hasKey ? options.ApiKey! : NoAuthorizationPolicy.PlaceholderKey);
+        // The guard's timeout fires first; the network timeout only stops a connection that outlives it.
+        var (clientOptions, credential) = OpenAiClientSetup.Create(options.Endpoint, options.ApiKey, options.Timeout + TimeSpan.FromSeconds(5), httpClient);
         return new OpenAI.Chat.ChatClient(options.Model, credential, clientOptions).AsIChatClient();
     }
 

@@ -1,8 +1,5 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.AI;
-using OpenAI;
 using Sluice.Core.Ports;
 using Sluice.Processing.Internal.Embeddings;
 
@@ -48,24 +45,7 @@ public sealed class OpenAiCompatibleEmbedder : IEmbedder, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
 
-        var clientOptions = new OpenAIClientOptions
-        {
-            Endpoint = options.Endpoint,
-            NetworkTimeout = options.Timeout,
-            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-        };
-        if (httpClient is not null)
-        {
-            clientOptions.Transport = new HttpClientPipelineTransport(httpClient);
-        }
-
-        var hasKey = !string.IsNullOrEmpty(options.ApiKey);
-        if (!hasKey)
-        {
-            clientOptions.AddPolicy(new NoAuthorizationPolicy(), PipelinePosition.BeforeTransport);
-        }
-
-        var credential = new ApiKeyCredential(hasKey ? options.ApiKey! : NoAuthorizationPolicy.PlaceholderKey);
+        var (clientOptions, credential) = OpenAiClientSetup.Create(options.Endpoint, options.ApiKey, options.Timeout, httpClient);
         var client = new OpenAI.Embeddings.EmbeddingClient(options.Model, credential, clientOptions);
         _generator = client.AsIEmbeddingGenerator();
         _requestOptions = options.RequestDimensions ? new EmbeddingGenerationOptions { Dimensions = options.Dimensions } : null;
