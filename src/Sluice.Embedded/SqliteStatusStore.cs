@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
@@ -9,55 +8,59 @@ using Sluice.Embedded.Internal.Stores;
 namespace Sluice.Embedded;
 
 /// <summary>
-/// The status projection in SQLite. Status events are folded in one transaction each, together with
-/// the event id, so a redelivered event changes nothing.
+/// The status projection in SQLite. Status events are folded together with the event id, so a redelivered
+/// event changes nothing. Writes (registrations, folds, deletions) are group-committed through one writer
+/// thread: concurrent uploads share a transaction and an <c>fsync</c> instead of queueing on SQLite's lock.
 /// </summary>
-public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, TimeProvider? timeProvider = null) : IStatusStore
+public sealed class SqliteStatusStore : IStatusStore, IDisposable
 {
-    private readonly SqliteFile _file = new(options.Value.StatusPath, StatusSchema.Sql);
-    private readonly IReadOnlyList<string> _pipeline = [.. options.Value.PipelineStages];
-    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private readonly SqliteFile _file;
+    private readonly SqliteWriteQueue _writes;
+    private readonly IReadOnlyList<string> _pipeline;
+    private readonly TimeProvider _time;
 
-    public async Task<(DocumentStatus Status, bool Created)> RegisterAsync(DocumentRecord document, CancellationToken cancellationToken = default)
+    public SqliteStatusStore(IOptions<SqliteStoreOptions> options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _file = new SqliteFile(options.Value.StatusPath, StatusSchema.Sql);
+        _writes = new SqliteWriteQueue(_file.Open, "sluice-status-writer");
+        _pipeline = [.. options.Value.PipelineStages];
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Write transactions committed so far (each holds one or more writes).</summary>
+    internal long CommittedWriteBatches => _writes.CommittedBatches;
+
+    public Task<(DocumentStatus Status, bool Created)> RegisterAsync(DocumentRecord document, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(document);
-        await using var connection = await _file.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        bool created;
-        await using (var insert = connection.CreateCommand())
-        {
-            insert.CommandText = """
-                INSERT OR IGNORE INTO documents (id, tenant, file_name, content_type, format, source_json, accepted_at, state, updated_at)
-                VALUES ($id, $tenant, $name, $type, $format, $source, $at, $state, $at)
-                """;
-            insert.Parameters.AddWithValue("$id", document.Id);
-            insert.Parameters.AddWithValue("$tenant", document.Tenant);
-            insert.Parameters.AddWithValue("$name", document.FileName);
-            insert.Parameters.AddWithValue("$type", document.ContentType);
-            insert.Parameters.AddWithValue("$format", document.Format);
-            insert.Parameters.AddWithValue("$source", JsonSerializer.Serialize(document.Source, SluiceJson.Options));
-            insert.Parameters.AddWithValue("$at", Format(document.AcceptedAt));
-            insert.Parameters.AddWithValue("$state", nameof(DocumentState.Accepted));
-            created = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
-        }
+        return _writes.RunAsync(db => Register(db, document), cancellationToken);
+    }
+
+    private (DocumentStatus Status, bool Created) Register(Statements db, DocumentRecord document)
+    {
+        var source = JsonSerializer.Serialize(document.Source, SluiceJson.Options);
+        var created = db.Execute("""
+            INSERT OR IGNORE INTO documents (id, tenant, file_name, content_type, format, source_json, accepted_at, state, updated_at)
+            VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p6)
+            """, document.Id, document.Tenant, document.FileName, document.ContentType, document.Format, source,
+            Format(document.AcceptedAt), nameof(DocumentState.Accepted)) == 1;
 
         if (!created)
         {
             // A deleted document uploaded again starts over as the next revision.
-            created = await ExecuteAsync(connection, """
+            created = db.Execute("""
                 UPDATE documents SET revision = revision + 1, deleted_at = NULL, file_name = $p1, content_type = $p2, format = $p3,
                     source_json = $p4, accepted_at = $p5, state = 'Accepted', error_stage = NULL, error_reason = NULL, chunks = NULL, updated_at = $p5
                 WHERE id = $p0 AND deleted_at IS NOT NULL
-                """, cancellationToken, document.Id, document.FileName, document.ContentType, document.Format,
-                JsonSerializer.Serialize(document.Source, SluiceJson.Options), Format(document.AcceptedAt)) == 1;
+                """, document.Id, document.FileName, document.ContentType, document.Format, source, Format(document.AcceptedAt)) == 1;
             if (created)
             {
-                await ExecuteAsync(connection, "DELETE FROM stages WHERE document_id = $p0", cancellationToken, document.Id);
+                db.Execute("DELETE FROM stages WHERE document_id = $p0", document.Id);
             }
         }
 
-        await transaction.CommitAsync(cancellationToken);
-        var status = await ReadAsync(connection, null, document.Id, cancellationToken)
+        var status = Read(db, document.Id)
                      ?? throw new InvalidOperationException($"Document {document.Id} vanished right after it was registered.");
         return (status, created);
     }
@@ -65,7 +68,8 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
     public async Task<DocumentStatus?> GetAsync(string documentId, CancellationToken cancellationToken = default)
     {
         await using var connection = await _file.OpenAsync(cancellationToken);
-        return await ReadAsync(connection, null, documentId, cancellationToken);
+        using var db = new Statements(connection);
+        return Read(db, documentId);
     }
 
     public async Task<Page<DocumentStatus>> ListAsync(string tenant, int limit, string? cursor, CancellationToken cancellationToken = default)
@@ -86,10 +90,11 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
             }
         }
 
+        using var db = new Statements(connection);
         var items = new List<DocumentStatus>(Math.Min(ids.Count, limit));
         foreach (var (_, id) in ids.Take(limit))
         {
-            if (await ReadAsync(connection, null, id, cancellationToken) is { } status)
+            if (Read(db, id) is { } status)
             {
                 items.Add(status);
             }
@@ -99,141 +104,137 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
         return new Page<DocumentStatus>(items, next);
     }
 
-    public async Task<bool> ApplyAsync(EventEnvelope statusEvent, CancellationToken cancellationToken = default)
+    public Task<bool> ApplyAsync(EventEnvelope statusEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statusEvent);
         var change = statusEvent.GetData<StageStatusChanged>();
-        await using var connection = await _file.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        if (await ExecuteAsync(connection, "INSERT OR IGNORE INTO applied_events (event_id, applied_at) VALUES ($p0, $p1)",
-                cancellationToken, statusEvent.Id, Format(_time.GetUtcNow())) == 0)
+        return _writes.RunAsync(db => Apply(db, statusEvent, change), cancellationToken);
+    }
+
+    private bool Apply(Statements db, EventEnvelope statusEvent, StageStatusChanged change)
+    {
+        if (db.Execute("INSERT OR IGNORE INTO applied_events (event_id, applied_at) VALUES ($p0, $p1)",
+                statusEvent.Id, Format(_time.GetUtcNow())) == 0)
         {
             return false;
         }
 
-        if (await IsDeletedAsync(connection, statusEvent.DocumentId, cancellationToken))
+        if (IsDeleted(db, statusEvent.DocumentId))
         {
-            await transaction.CommitAsync(cancellationToken);
             return false;
         }
 
         foreach (var blob in change.Blobs ?? [])
         {
-            await ExecuteAsync(connection, "INSERT OR IGNORE INTO document_blobs (document_id, uri, blob_json) VALUES ($p0, $p1, $p2)",
-                cancellationToken, statusEvent.DocumentId, blob.Uri, JsonSerializer.Serialize(blob, SluiceJson.Options));
+            db.Execute("INSERT OR IGNORE INTO document_blobs (document_id, uri, blob_json) VALUES ($p0, $p1, $p2)",
+                statusEvent.DocumentId, blob.Uri, JsonSerializer.Serialize(blob, SluiceJson.Options));
         }
 
-        var current = await ReadAsync(connection, transaction, statusEvent.DocumentId, cancellationToken);
+        var current = Read(db, statusEvent.DocumentId);
         if (current is null)
         {
             // Status of a document this store never registered (its registration was lost): keep what we know.
             var unknown = new BlobReference(string.Empty, string.Empty, 0, "application/octet-stream");
-            await ExecuteAsync(connection, """
+            db.Execute("""
                 INSERT OR IGNORE INTO documents (id, tenant, file_name, content_type, format, source_json, accepted_at, state, updated_at)
                 VALUES ($p0, $p1, '', 'application/octet-stream', 'unknown', $p2, $p3, 'Accepted', $p3)
-                """, cancellationToken, statusEvent.DocumentId, statusEvent.Tenant,
+                """, statusEvent.DocumentId, statusEvent.Tenant,
                 JsonSerializer.Serialize(unknown, SluiceJson.Options), Format(statusEvent.OccurredAt));
-            current = await ReadAsync(connection, transaction, statusEvent.DocumentId, cancellationToken);
+            current = Read(db, statusEvent.DocumentId);
         }
 
         current!.Stages.TryGetValue(change.Stage, out var previousStage);
         var stage = StageFold.Apply(previousStage?.Attempts == 0 ? null : previousStage, change, statusEvent.OccurredAt);
-        await ExecuteAsync(connection, """
+        db.Execute("""
             INSERT INTO stages (document_id, stage, state, attempts, started_at, finished_at, error, progress)
             VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7)
             ON CONFLICT (document_id, stage) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
                 started_at = excluded.started_at, finished_at = excluded.finished_at, error = excluded.error, progress = excluded.progress
-            """, cancellationToken, statusEvent.DocumentId, change.Stage, stage.State.ToString(), stage.Attempts,
+            """, statusEvent.DocumentId, change.Stage, stage.State.ToString(), stage.Attempts,
             FormatOrNull(stage.StartedAt), FormatOrNull(stage.FinishedAt), stage.Error, stage.Progress);
 
         var stages = new Dictionary<string, StageStatus>(current.Stages) { [change.Stage] = stage };
         var (state, error) = StageFold.Document(_pipeline, stages);
         long? chunks = change.Facts is { } facts && facts.TryGetValue("chunks", out var n) ? n : null;
-        await ExecuteAsync(connection, """
+        db.Execute("""
             UPDATE documents SET state = $p1, error_stage = $p2, error_reason = $p3, chunks = COALESCE($p4, chunks), updated_at = $p5
             WHERE id = $p0
-            """, cancellationToken, statusEvent.DocumentId, state.ToString(), error?.Stage, error?.Reason, chunks,
-            Format(_time.GetUtcNow()));
-        await transaction.CommitAsync(cancellationToken);
+            """, statusEvent.DocumentId, state.ToString(), error?.Stage, error?.Reason, chunks, Format(_time.GetUtcNow()));
         return true;
     }
 
-    public async Task<DocumentDeletion?> DeleteAsync(string documentId, CancellationToken cancellationToken = default)
+    public Task<DocumentDeletion?> DeleteAsync(string documentId, CancellationToken cancellationToken = default)
+        => _writes.RunAsync(db => Delete(db, documentId), cancellationToken);
+
+    public void Dispose() => _writes.Dispose();
+
+    private DocumentDeletion? Delete(Statements db, string documentId)
     {
-        await using var connection = await _file.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        var status = await ReadAsync(connection, transaction, documentId, cancellationToken);
+        var status = Read(db, documentId);
         if (status is null)
         {
             return null;
         }
 
-        await ExecuteAsync(connection, "UPDATE documents SET deleted_at = $p1, updated_at = $p1 WHERE id = $p0",
-            cancellationToken, documentId, Format(_time.GetUtcNow()));
-        await ExecuteAsync(connection, "DELETE FROM stages WHERE document_id = $p0", cancellationToken, documentId);
+        db.Execute("UPDATE documents SET deleted_at = $p1, updated_at = $p1 WHERE id = $p0", documentId, Format(_time.GetUtcNow()));
+        db.Execute("DELETE FROM stages WHERE document_id = $p0", documentId);
 
         var blobs = new List<BlobReference> { status.Document.Source };
-        await using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT blob_json FROM document_blobs WHERE document_id = $doc";
+            var command = db.Get("SELECT blob_json FROM document_blobs WHERE document_id = $doc");
             command.Parameters.AddWithValue("$doc", documentId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
             {
                 blobs.Add(JsonSerializer.Deserialize<BlobReference>(reader.GetString(0), SluiceJson.Options)!);
             }
         }
 
-        await ExecuteAsync(connection, "DELETE FROM document_blobs WHERE document_id = $p0", cancellationToken, documentId);
+        db.Execute("DELETE FROM document_blobs WHERE document_id = $p0", documentId);
         var unshared = new List<BlobReference>();
         foreach (var blob in blobs.DistinctBy(b => b.Uri))
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
+            var command = db.Get("""
                 SELECT EXISTS (SELECT 1 FROM document_blobs b JOIN documents d ON d.id = b.document_id
                                WHERE b.uri = $uri AND d.deleted_at IS NULL)
                     OR EXISTS (SELECT 1 FROM documents WHERE id <> $doc AND deleted_at IS NULL AND json_extract(source_json, '$.uri') = $uri)
-                """;
+                """);
             command.Parameters.AddWithValue("$uri", blob.Uri);
             command.Parameters.AddWithValue("$doc", documentId);
-            if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0)
+            if (Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
             {
                 unshared.Add(blob);
             }
         }
 
-        await transaction.CommitAsync(cancellationToken);
         return new DocumentDeletion(status.Document, unshared);
     }
 
     public async Task<bool> IsDeletedAsync(string documentId, CancellationToken cancellationToken = default)
     {
         await using var connection = await _file.OpenAsync(cancellationToken);
-        return await IsDeletedAsync(connection, documentId, cancellationToken);
+        using var db = new Statements(connection);
+        return IsDeleted(db, documentId);
     }
 
-    private static async Task<bool> IsDeletedAsync(SqliteConnection connection, string documentId, CancellationToken cancellationToken)
+    private static bool IsDeleted(Statements db, string documentId)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT deleted_at IS NOT NULL FROM documents WHERE id = $id";
+        var command = db.Get("SELECT deleted_at IS NOT NULL FROM documents WHERE id = $id");
         command.Parameters.AddWithValue("$id", documentId);
-        return await command.ExecuteScalarAsync(cancellationToken) is long deleted && deleted == 1;
+        return command.ExecuteScalar() is long deleted && deleted == 1;
     }
 
-    private async Task<DocumentStatus?> ReadAsync(
-        SqliteConnection connection, SqliteTransaction? transaction, string documentId, CancellationToken cancellationToken)
+    private DocumentStatus? Read(Statements db, string documentId)
     {
         DocumentStatus? status = null;
-        await using (var command = connection.CreateCommand())
         {
-            command.Transaction = transaction;
-            command.CommandText = """
+            var command = db.Get("""
                 SELECT id, tenant, file_name, content_type, format, source_json, accepted_at, state, error_stage, error_reason, chunks, updated_at, revision
                 FROM documents WHERE id = $id AND deleted_at IS NULL
-                """;
+                """);
             command.Parameters.AddWithValue("$id", documentId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
+            using var reader = command.ExecuteReader();
+            if (!reader.Read())
             {
                 return null;
             }
@@ -252,13 +253,11 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
         }
 
         var stages = _pipeline.ToDictionary(s => s, _ => new StageStatus(StageState.Pending, 0, null, null, null, null));
-        await using (var command = connection.CreateCommand())
         {
-            command.Transaction = transaction;
-            command.CommandText = "SELECT stage, state, attempts, started_at, finished_at, error, progress FROM stages WHERE document_id = $id";
+            var command = db.Get("SELECT stage, state, attempts, started_at, finished_at, error, progress FROM stages WHERE document_id = $id");
             command.Parameters.AddWithValue("$id", documentId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
             {
                 stages[reader.GetString(0)] = new StageStatus(
                     Enum.Parse<StageState>(reader.GetString(1)),
@@ -271,19 +270,6 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
         }
 
         return status with { Stages = stages };
-    }
-
-    private static async Task<int> ExecuteAsync(
-        SqliteConnection connection, string sql, CancellationToken cancellationToken, params object?[] parameters)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        for (var i = 0; i < parameters.Length; i++)
-        {
-            command.Parameters.AddWithValue($"$p{i}", parameters[i] ?? DBNull.Value);
-        }
-
-        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);

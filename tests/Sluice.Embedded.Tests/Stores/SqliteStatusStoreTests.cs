@@ -38,6 +38,23 @@ public sealed class SqliteStatusStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Register_ManyAtOnce_SharesTransactions_AndLosesNone()
+    {
+        var before = _store.CommittedWriteBatches;
+        var registrations = Enumerable.Range(0, 300).Select(i => _store.RegisterAsync(Document($"many-{i}"), Ct)).ToList();
+
+        var results = await Task.WhenAll(registrations);
+
+        Assert.All(results, r => Assert.True(r.Created));
+        Assert.Equal(300, results.Select(r => r.Status.Document.Id).Distinct().Count());
+        Assert.True(_store.CommittedWriteBatches - before < 100, $"{_store.CommittedWriteBatches - before} transactions for 300 registrations");
+        for (var i = 0; i < 300; i += 37)
+        {
+            Assert.Equal(DocumentState.Accepted, (await _store.GetAsync($"many-{i}", Ct))!.State);
+        }
+    }
+
+    [Fact]
     public async Task Fold_RunningThenSucceeded_ForEveryStage_CompletesWithChunkCount()
     {
         await _store.RegisterAsync(Document("d1"), Ct);
@@ -129,6 +146,7 @@ public sealed class SqliteStatusStoreTests : IDisposable
 
     public void Dispose()
     {
+        _store.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (Directory.Exists(_directory))
         {

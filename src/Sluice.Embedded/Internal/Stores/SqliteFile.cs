@@ -9,6 +9,18 @@ internal sealed class SqliteFile(string path, string schema)
     private readonly Lock _schemaLock = new();
     private volatile bool _ready;
 
+    /// <summary>Opens a connection synchronously (for the write queue's own thread).</summary>
+    public SqliteConnection Open()
+    {
+        var connection = _connections.Open();
+        if (!_ready)
+        {
+            EnsureSchema(connection);
+        }
+
+        return connection;
+    }
+
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
         var connection = await _connections.OpenAsync(cancellationToken);
