@@ -4,19 +4,28 @@ using Microsoft.Extensions.Options;
 using Sluice.Core.Blobs;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
+using Sluice.Embedded.Internal.Blobs;
 
 namespace Sluice.Embedded;
 
 /// <summary>
-/// Content-addressed blobs in a local directory: <c>ROOT/sha256/ab/cd/&lt;hash&gt;</c>. An upload streams
-/// to a temporary file while it is hashed, is flushed to disk, then renamed into place, so a blob that
-/// exists is always complete; the same bytes are stored once.
+/// Content-addressed blobs in a local directory: <c>ROOT/sha256/ab/cd/&lt;hash&gt;</c>. An upload is hashed while
+/// it is written to a temporary file, which is flushed to disk, renamed into place and its directory flushed, so a
+/// blob that exists is complete and survives a power loss; the same bytes are stored once.
 /// </summary>
-public sealed class FileBlobStore : IBlobStore
+/// <remarks>
+/// Uploads up to <see cref="SmallBlobBytes"/> are read into memory, hashed, and written in one go only when the
+/// store does not have them yet. Flushes run on the store's own threads, never on the thread pool.
+/// </remarks>
+public sealed class FileBlobStore : IBlobStore, IDisposable
 {
+    /// <summary>Uploads up to this size are buffered in memory rather than streamed to a temporary file.</summary>
+    public const int SmallBlobBytes = 256 * 1024;
+
     private const string UriPrefix = "blob:sha256:";
     private readonly string _root;
     private readonly string _temp;
+    private readonly DurableFiles _durable;
 
     public FileBlobStore(IOptions<FileBlobStoreOptions> options)
     {
@@ -24,46 +33,102 @@ public sealed class FileBlobStore : IBlobStore
         _root = Path.GetFullPath(options.Value.Root);
         _temp = Path.Combine(_root, "tmp");
         Directory.CreateDirectory(_temp);
+        _durable = new DurableFiles(threads: 16);
     }
 
     public async Task<BlobReference> PutAsync(
         Stream content, string contentType, long maxBytes = long.MaxValue, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var tempPath = Path.Combine(_temp, $"{Guid.NewGuid():N}.part");
+
+        // Read into a buffer that grows from 16 KiB up to a small blob's size; most uploads never leave the first one.
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var filled = 0;
         try
         {
-            string sha256;
-            long size = 0;
-            var buffer = ArrayPool<byte>.Shared.Rent(128 * 1024);
-            try
+            while (true)
             {
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                await using (var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+                var read = await content.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+                if (read == 0)
                 {
-                    int read;
-                    while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
-                    {
-                        size += read;
-                        if (size > maxBytes)
-                        {
-                            throw new BlobTooLargeException(maxBytes);
-                        }
-
-                        hash.AppendData(buffer, 0, read);
-                        await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                    }
-
-                    file.Flush(flushToDisk: true);
+                    return await PutSmallAsync(buffer.AsMemory(0, filled), contentType);
                 }
 
-                sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+                filled += read;
+                if (filled > maxBytes)
+                {
+                    throw new BlobTooLargeException(maxBytes);
+                }
+
+                if (filled == buffer.Length)
+                {
+                    if (buffer.Length >= SmallBlobBytes)
+                    {
+                        return await StreamAsync(buffer, filled, content, contentType, maxBytes, cancellationToken);
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 4);
+                    buffer.AsSpan(0, filled).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
             }
-            finally
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task<BlobReference> PutSmallAsync(ReadOnlyMemory<byte> content, string contentType)
+    {
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(content.Span));
+        var target = PathOf(sha256);
+        if (!File.Exists(target))
+        {
+            var tempPath = TempPath();
+            try
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                await _durable.WriteAsync(tempPath, target, content);
+            }
+            catch
+            {
+                File.Delete(tempPath);
+                throw;
+            }
+        }
+
+        return new BlobReference(UriPrefix + sha256, sha256, content.Length, contentType);
+    }
+
+    /// <summary>A large upload: the head already read, then the rest, through a temporary file.</summary>
+    private async Task<BlobReference> StreamAsync(
+        byte[] buffer, int head, Stream content, string contentType, long maxBytes, CancellationToken cancellationToken)
+    {
+        var tempPath = TempPath();
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long size = head;
+            await using (var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            {
+                hash.AppendData(buffer, 0, head);
+                await file.WriteAsync(buffer.AsMemory(0, head), cancellationToken);
+                int read;
+                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    size += read;
+                    if (size > maxBytes)
+                    {
+                        throw new BlobTooLargeException(maxBytes);
+                    }
+
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
             }
 
+            var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
             var target = PathOf(sha256);
             if (File.Exists(target))
             {
@@ -71,8 +136,7 @@ public sealed class FileBlobStore : IBlobStore
             }
             else
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Move(tempPath, target, overwrite: true);
+                await _durable.CommitAsync(tempPath, target);
             }
 
             return new BlobReference(UriPrefix + sha256, sha256, size, contentType);
@@ -132,6 +196,10 @@ public sealed class FileBlobStore : IBlobStore
 
         return hash;
     }
+
+    public void Dispose() => _durable.Dispose();
+
+    private string TempPath() => Path.Combine(_temp, $"{Guid.NewGuid():N}.part");
 
     private string PathOf(string sha256) => Path.Combine(_root, "sha256", sha256[..2], sha256[2..4], sha256);
 }

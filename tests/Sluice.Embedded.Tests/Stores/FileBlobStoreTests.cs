@@ -55,6 +55,55 @@ public sealed class FileBlobStoreTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(16 * 1024)]
+    [InlineData((16 * 1024) + 1)]
+    [InlineData(FileBlobStore.SmallBlobBytes - 1)]
+    [InlineData(FileBlobStore.SmallBlobBytes)]
+    [InlineData(FileBlobStore.SmallBlobBytes + 1)]
+    [InlineData(3_000_000)]
+    public async Task Put_OfAnySize_ArrivingInUnevenPieces_StoresExactlyTheBytes(int size)
+    {
+        // Sizes around the in-memory buffer's growth steps and the switch to streaming through a temporary file.
+        var bytes = RandomNumberGenerator.GetBytes(size);
+
+        var reference = await _store.PutAsync(new TricklingStream(bytes, 7_001), "application/octet-stream", cancellationToken: Ct);
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), reference.Sha256);
+        Assert.Equal(size, reference.Size);
+        await using var read = await _store.OpenReadAsync(reference, Ct);
+        using var copy = new MemoryStream();
+        await read.CopyToAsync(copy, Ct);
+        Assert.Equal(bytes, copy.ToArray());
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "tmp")));
+    }
+
+    [Theory]
+    [InlineData(10_000)]
+    [InlineData(FileBlobStore.SmallBlobBytes + 100_000)]
+    public async Task Put_OverTheLimit_ThrowsAndKeepsNothing_InMemoryOrStreamed(int limit)
+    {
+        await Assert.ThrowsAsync<BlobTooLargeException>(
+            () => _store.PutAsync(new TricklingStream(new byte[limit + 1], 50_000), "text/plain", limit, Ct));
+
+        Assert.Empty(Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Put_OfTheSameBytesByManyCallersAtOnce_StoresOneCompleteFile()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(20_000);
+
+        var references = await Task.WhenAll(Enumerable.Range(0, 64).Select(
+            _ => Task.Run(() => _store.PutAsync(new MemoryStream(bytes), "text/plain", cancellationToken: Ct), Ct)));
+
+        Assert.Single(references.Distinct());
+        var file = Assert.Single(Directory.EnumerateFiles(Path.Combine(_root, "sha256"), "*", SearchOption.AllDirectories));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(file, Ct));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "tmp")));
+    }
+
     [Fact]
     public async Task Read_OfATamperedBlob_FailsIntegrityCheck()
     {
@@ -89,9 +138,49 @@ public sealed class FileBlobStoreTests : IDisposable
 
     public void Dispose()
     {
+        _store.Dispose();
         if (Directory.Exists(_root))
         {
             Directory.Delete(_root, recursive: true);
         }
     }
+}
+
+/// <summary>A stream that hands out its bytes at most <c>piece</c> at a time, as a network connection does.</summary>
+internal sealed class TricklingStream(byte[] bytes, int piece) : Stream
+{
+    private int _position;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var n = Math.Min(Math.Min(piece, buffer.Length), bytes.Length - _position);
+        bytes.AsSpan(_position, n).CopyTo(buffer);
+        _position += n;
+        return n;
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(Read(buffer.Span));
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
