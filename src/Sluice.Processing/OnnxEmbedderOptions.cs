@@ -19,4 +19,12 @@ public sealed class OnnxEmbedderOptions
     /// </summary>
     [Range(1, 1024)]
     public int BatchSize { get; set; } = 8;
+
+    /// <summary>
+    /// Linux nice value of the inference threads (0 to 19; 0 keeps normal priority). Embedding is throughput work
+    /// that shares the cores with the API; at 10 the scheduler serves the API first, so a busy model does not
+    /// delay upload acknowledgements, while the model still takes every idle cycle.
+    /// </summary>
+    [Range(0, 19)]
+    public int Nice { get; set; } = 10;
 }

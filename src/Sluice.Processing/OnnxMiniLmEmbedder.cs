@@ -12,10 +12,13 @@ namespace Sluice.Processing;
 /// </summary>
 /// <remarks>
 /// One inference session serves all callers; concurrent calls are safe. A call's texts are sorted by length into
-/// batches of <see cref="OnnxEmbedderOptions.BatchSize"/> and the vectors returned in input order.
+/// batches of <see cref="OnnxEmbedderOptions.BatchSize"/> and the vectors returned in input order. Inference runs
+/// on two threads of the embedder's own, at the lower priority set by <see cref="OnnxEmbedderOptions.Nice"/>: one
+/// call (a query) need not wait for another (a document batch) to finish.
 /// </remarks>
 public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
 {
+    private readonly InferenceThreads _threads;
     private readonly MiniLmOnnxModel _model;
     private readonly BertInputEncoder _encoder;
     private readonly int _batchSize;
@@ -32,7 +35,21 @@ public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
         using var model = MiniLmVocabulary.OpenModel();
         using var bytes = new MemoryStream();
         model.CopyTo(bytes);
-        _model = new MiniLmOnnxModel(bytes.ToArray(), options.IntraOpThreads);
+        // The runtime's process-wide environment (and its thread) belongs to no embedder: create it here, at normal priority.
+        _ = OrtEnv.Instance();
+        _threads = new InferenceThreads(2, options.Nice, "sluice-onnx");
+        try
+        {
+            // Created on an inference thread so that ONNX Runtime's own worker threads inherit its priority.
+            var graph = bytes.ToArray();
+            _model = _threads.RunAsync(() => new MiniLmOnnxModel(graph, options.IntraOpThreads)).GetAwaiter().GetResult();
+        }
+        catch
+        {
+            _threads.Dispose();
+            throw;
+        }
+
         Info = new EmbedderInfo("all-MiniLM-L6-v2", "onnx-1", _model.Dimensions);
     }
 
@@ -45,7 +62,7 @@ public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
         ArgumentNullException.ThrowIfNull(texts);
         return texts.Count == 0
             ? Task.FromResult<IReadOnlyList<float[]>>([])
-            : Task.Run<IReadOnlyList<float[]>>(() => Embed(texts, cancellationToken), cancellationToken);
+            : _threads.RunAsync<IReadOnlyList<float[]>>(() => Embed(texts, cancellationToken), cancellationToken);
     }
 
     /// <summary>The token ids the model is given for <paramref name="text"/>, with [CLS] and [SEP].</summary>
@@ -93,5 +110,9 @@ public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _model.Dispose();
+    public void Dispose()
+    {
+        _threads.Dispose();
+        _model.Dispose();
+    }
 }
