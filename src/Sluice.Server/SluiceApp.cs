@@ -12,7 +12,7 @@ public static class SluiceApp
     /// </summary>
     public static WebApplicationBuilder CreateBuilder(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        var builder = WebApplication.CreateSlimBuilder(WithoutConfigReload(args));
         Configure(builder, overrides);
 
         // The process that serves the API also keeps the dead-letter view the API reads.
@@ -30,10 +30,17 @@ public static class SluiceApp
     /// <summary>A builder for a process that only runs stages (<c>sluice worker</c>): no HTTP listener.</summary>
     public static HostApplicationBuilder CreateWorkerBuilder(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        var builder = Host.CreateApplicationBuilder(WithoutConfigReload(args));
         Configure(builder, overrides);
         return builder;
     }
+
+    /// <summary>
+    /// Turns off reloading appsettings files on change. Reloading watches the content root recursively, and the
+    /// data directory (<c>./sluice-data</c> by default) lives under it: every blob and every database write would
+    /// wake the watcher. Sluice reads its settings once, at start.
+    /// </summary>
+    private static string[] WithoutConfigReload(string[] args) => ["--hostBuilder:reloadConfigOnChange=false", .. args];
 
     private static void Configure(IHostApplicationBuilder builder, IReadOnlyDictionary<string, string?>? overrides)
     {
