@@ -37,11 +37,12 @@ internal static class BurstBench
         var rate429 = new Option<double>("--rate-429") { Description = "Share of LLM requests answered 429 (default 0.1)", DefaultValueFactory = _ => 0.1 };
         var llmConcurrency = new Option<int>("--llm-concurrency") { Description = "Sluice's concurrent LLM calls (default 32)", DefaultValueFactory = _ => 32 };
         var syncTimeout = new Option<double>("--sync-timeout") { Description = "The sync endpoint's request timeout, seconds (default 30)", DefaultValueFactory = _ => 30 };
+        var warmup = new Option<int>("--warmup") { Description = "Uploads before the measured burst, not counted in its latencies (default 200)", DefaultValueFactory = _ => 200 };
         var transport = new Option<string>("--transport") { Description = "Sluice's event log: embedded (default) or kafka (mock cluster)", DefaultValueFactory = _ => "embedded" };
         transport.AcceptOnlyFromAmong("embedded", "kafka");
         var command = new Command("burst", "A burst of uploads against Sluice or a synchronous wrapper, with the same slow, flaky LLM behind both")
         {
-            target, clients, documents, latency, spikeRate, spike, rate429, llmConcurrency, syncTimeout, transport,
+            target, clients, documents, latency, spikeRate, spike, rate429, llmConcurrency, syncTimeout, warmup, transport,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -56,7 +57,7 @@ internal static class BurstBench
             };
             await using var fake = new FakeLlmServer();
             var endpoint = await fake.StartAsync(fakeOptions, cancellationToken);
-            var run = new Run(result.GetValue(clients), result.GetValue(documents));
+            var run = new Run(result.GetValue(clients), result.GetValue(documents), result.GetValue(warmup));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"target {result.GetValue(target)}: {run.Clients} clients, {run.Documents} documents; LLM {fakeOptions.Latency.TotalSeconds:0.#} s, {fakeOptions.SpikeRate:P0} spikes of {fakeOptions.SpikeDuration.TotalSeconds:0} s, {fakeOptions.Rate429:P0} 429s"));
             return result.GetValue(target) == "sync"
@@ -98,14 +99,16 @@ internal static class BurstBench
         await app.StartAsync(cancellationToken);
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First() + "/"), Timeout = TimeSpan.FromSeconds(60) };
 
+        var warm = await run.WarmUpAsync(http, "v1/documents?filename=burst-{0}.txt", HttpStatusCode.Accepted, cancellationToken);
         var accepted = await run.UploadAsync(http, "v1/documents?filename=burst-{0}.txt", HttpStatusCode.Accepted, cancellationToken);
         var acceptedSeconds = run.Clock.Elapsed.TotalSeconds;
         run.Print(accepted, "accepted");
 
-        // Follow every accepted document to a terminal state.
+        // Follow every accepted document, warm-up included, to a terminal state.
+        var tracked = accepted.Concat(warm).ToHashSet(StringComparer.Ordinal);
         var terminal = new Dictionary<string, string>(StringComparer.Ordinal);
         var deadline = Stopwatch.StartNew();
-        while (terminal.Count < accepted.Count && deadline.Elapsed < TimeSpan.FromHours(1))
+        while (terminal.Count < tracked.Count && deadline.Elapsed < TimeSpan.FromHours(1))
         {
             await Task.Delay(1000, cancellationToken);
             string? cursor = null;
@@ -123,9 +126,9 @@ internal static class BurstBench
             while (cursor is not null);
         }
 
-        var lost = accepted.Count(id => !terminal.ContainsKey(id));
+        var lost = tracked.Count(id => !terminal.ContainsKey(id));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"terminal: {terminal.Values.Count(s => s == "completed")} completed, {terminal.Values.Count(s => s == "dead_lettered")} dead-lettered, {terminal.Values.Count(s => s == "failed")} failed; lost {lost}; all terminal {run.Clock.Elapsed.TotalSeconds:F0} s after the first upload (uploads took {acceptedSeconds:F1} s)"));
+            $"terminal: {terminal.Values.Count(s => s == "completed")} completed, {terminal.Values.Count(s => s == "dead_lettered")} dead-lettered, {terminal.Values.Count(s => s == "failed")} failed (of {tracked.Count}, warm-up included); lost {lost}; all terminal {run.Clock.Elapsed.TotalSeconds:F0} s after the first upload (uploads took {acceptedSeconds:F1} s)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F0} MiB"));
         await app.StopAsync(CancellationToken.None);
         try
@@ -178,6 +181,7 @@ internal static class BurstBench
         });
         await app.StartAsync(cancellationToken);
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First() + "/"), Timeout = TimeSpan.FromSeconds(120) };
+        await run.WarmUpAsync(http, "sync?n={0}", HttpStatusCode.OK, cancellationToken);
         var done = await run.UploadAsync(http, "sync?n={0}", HttpStatusCode.OK, cancellationToken);
         run.Print(done, "processed (200)");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -188,7 +192,7 @@ internal static class BurstBench
     }
 
     /// <summary>The upload side, the same for both targets.</summary>
-    private sealed class Run(int clients, int documents)
+    private sealed class Run(int clients, int documents, int warmup)
     {
         private readonly ConcurrentBag<double> _latencies = [];
         private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
@@ -197,24 +201,52 @@ internal static class BurstBench
 
         public int Documents => documents;
 
+        public int Warmup => warmup;
+
         public Stopwatch Clock { get; } = new();
 
         /// <summary>Uploads every document; returns the ids (or numbers) of those answered with <paramref name="success"/>.</summary>
-        public async Task<List<string>> UploadAsync(HttpClient http, string pathFormat, HttpStatusCode success, CancellationToken cancellationToken)
+        public Task<List<string>> UploadAsync(HttpClient http, string pathFormat, HttpStatusCode success, CancellationToken cancellationToken)
+        {
+            Clock.Start();
+            return UploadAsync(http, pathFormat, success, "Burst", 0, documents, _latencies, _failures, cancellationToken);
+        }
+
+        /// <summary>
+        /// Warms the server up before the measured burst, as a server in service is warm: every client opens its
+        /// connection and the request path is compiled. These documents are not in the latency figures.
+        /// </summary>
+        public async Task<List<string>> WarmUpAsync(HttpClient http, string pathFormat, HttpStatusCode success, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            var ok = await UploadAsync(http, pathFormat, success, "Warm-up", documents, warmup, [], new(StringComparer.Ordinal), cancellationToken);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up: {ok.Count}/{warmup} in {clock.Elapsed.TotalSeconds:F1} s (not in the figures below)"));
+            return ok;
+        }
+
+        private async Task<List<string>> UploadAsync(
+            HttpClient http,
+            string pathFormat,
+            HttpStatusCode success,
+            string kind,
+            int first,
+            int count,
+            ConcurrentBag<double> latencies,
+            ConcurrentDictionary<string, int> failures,
+            CancellationToken cancellationToken)
         {
             var ok = new ConcurrentBag<string>();
             var runId = Guid.NewGuid().ToString("N")[..8];
-            Clock.Start();
-            await Parallel.ForEachAsync(Enumerable.Range(0, documents), new ParallelOptions { MaxDegreeOfParallelism = clients, CancellationToken = cancellationToken },
+            await Parallel.ForEachAsync(Enumerable.Range(first, count), new ParallelOptions { MaxDegreeOfParallelism = clients, CancellationToken = cancellationToken },
                 async (i, token) =>
                 {
-                    using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(Document(runId, i)));
+                    using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(Document(kind, runId, i)));
                     content.Headers.ContentType = new("text/plain");
                     var started = Stopwatch.GetTimestamp();
                     try
                     {
                         using var response = await http.PostAsync(new Uri(string.Format(CultureInfo.InvariantCulture, pathFormat, i), UriKind.Relative), content, token);
-                        _latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                         if (response.StatusCode == success)
                         {
                             ok.Add(success == HttpStatusCode.Accepted
@@ -223,13 +255,13 @@ internal static class BurstBench
                         }
                         else
                         {
-                            _failures.AddOrUpdate(((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
+                            failures.AddOrUpdate(((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
                         }
                     }
                     catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
                     {
-                        _latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        _failures.AddOrUpdate(ex is TaskCanceledException ? "client timeout" : "connection error", 1, (_, n) => n + 1);
+                        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                        failures.AddOrUpdate(ex is TaskCanceledException ? "client timeout" : "connection error", 1, (_, n) => n + 1);
                     }
                 });
             return [.. ok];
@@ -248,8 +280,8 @@ internal static class BurstBench
                 $"response latency ms: p50 {Percentile(sorted, 0.5):F0}  p99 {Percentile(sorted, 0.99):F0}  max {(sorted.Length > 0 ? sorted[^1] : 0):F0}"));
         }
 
-        private static string Document(string run, int i)
-            => $"Burst {run} document {i}. It arrives with a thousand others. The summary takes a slow model. " +
+        private static string Document(string kind, string run, int i)
+            => $"{kind} {run} document {i}. It arrives with a thousand others. The summary takes a slow model. " +
                $"Sluice answers at once and works later. A synchronous wrapper makes the client wait for the model. Item {i} ends here.";
 
         private static double Percentile(double[] sorted, double p)
