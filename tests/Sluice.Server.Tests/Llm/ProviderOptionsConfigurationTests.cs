@@ -45,6 +45,9 @@ public sealed class ProviderOptionsConfigurationTests
         Assert.Equal(TimeSpan.FromSeconds(60), embedder.Timeout);
         Assert.Equal(4, embedder.MaxConcurrency);
         Assert.Equal(0, embedder.RequestsPerSecond);
+        Assert.Equal(0.5, embedder.CircuitFailureRatio);
+        Assert.Equal(10, embedder.CircuitMinimumThroughput);
+        Assert.Equal(TimeSpan.FromSeconds(30), embedder.CircuitSamplingDuration);
         Assert.Equal(TimeSpan.FromSeconds(30), embedder.CircuitBreakDuration);
         Assert.Equal(64, embedder.BatchSize);
         Assert.False(embedder.RequestDimensions);
@@ -66,6 +69,9 @@ public sealed class ProviderOptionsConfigurationTests
             ["Sluice:Embedding:OpenAi:Timeout"] = "00:00:09",
             ["Sluice:Embedding:OpenAi:MaxConcurrency"] = "8",
             ["Sluice:Embedding:OpenAi:RequestsPerSecond"] = "40",
+            ["Sluice:Embedding:OpenAi:CircuitFailureRatio"] = "0.75",
+            ["Sluice:Embedding:OpenAi:CircuitMinimumThroughput"] = "5",
+            ["Sluice:Embedding:OpenAi:CircuitSamplingDuration"] = "00:00:10",
             ["Sluice:Embedding:OpenAi:CircuitBreakDuration"] = "00:00:02",
         });
 
@@ -73,7 +79,7 @@ public sealed class ProviderOptionsConfigurationTests
         AssertGuard(llm.ToGuardOptions(), TimeSpan.FromSeconds(7), 3, 2.5, 0.25, 20, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(5));
 
         var embedder = host.Services.GetRequiredService<IOptions<OpenAiEmbedderOptions>>().Value;
-        AssertGuard(embedder.ToGuardOptions(), TimeSpan.FromSeconds(9), 8, 40, 0.5, 10, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
+        AssertGuard(embedder.ToGuardOptions(), TimeSpan.FromSeconds(9), 8, 40, 0.75, 5, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2));
     }
 
     public static TheoryData<string, string> BadLlmValues => new()
@@ -105,6 +111,9 @@ public sealed class ProviderOptionsConfigurationTests
         { "Timeout", "01:00:00" },
         { "MaxConcurrency", "1025" },
         { "RequestsPerSecond", "100001" },
+        { "CircuitFailureRatio", "1.5" },
+        { "CircuitMinimumThroughput", "0" },
+        { "CircuitSamplingDuration", "02:00:00" },
         { "CircuitBreakDuration", "00:00:00.1" },
     };
 
