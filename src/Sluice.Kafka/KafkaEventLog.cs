@@ -95,18 +95,8 @@ public sealed class KafkaEventLog : IEventLog, IAsyncDisposable
 
     public IEventConsumer CreateConsumer(ConsumerSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(settings);
+        ConsumerSettings.ThrowIfInvalid(settings);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        if (string.IsNullOrWhiteSpace(settings.GroupId))
-        {
-            throw new ArgumentException("A consumer needs a group id.", nameof(settings));
-        }
-
-        if (settings.Topics is not { Count: > 0 } || settings.Topics.Any(string.IsNullOrWhiteSpace))
-        {
-            throw new ArgumentException("A consumer needs at least one topic, and topic names must not be blank.", nameof(settings));
-        }
-
         return new KafkaEventConsumer(settings, _clients);
     }
 

@@ -2,11 +2,21 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Sluice.Processing;
 
-/// <summary>Where and how <see cref="OpenAiCompatibleEmbedder"/> asks for embeddings.</summary>
-public sealed class OpenAiEmbedderOptions : IValidatableObject
+/// <summary>
+/// Where and how <see cref="OpenAiCompatibleEmbedder"/> asks for embeddings, and the limits of the endpoint's
+/// <see cref="ProviderGuard"/> when it has one (<see cref="ProviderLimitOptions"/>; <see cref="ProviderLimitOptions.Timeout"/>
+/// bounds every request either way).
+/// </summary>
+public sealed class OpenAiEmbedderOptions : ProviderLimitOptions, IValidatableObject
 {
     /// <summary>Configuration section these options bind from.</summary>
     public const string SectionName = "Embedding:OpenAi";
+
+    /// <summary>Options with the defaults: no limit on requests started per second.</summary>
+    public OpenAiEmbedderOptions()
+        : base(requestsPerSecond: 0)
+    {
+    }
 
     /// <summary>
     /// Base address of the API, up to and including <c>/v1</c>: <c>https://api.openai.com/v1</c>, or a local
@@ -35,31 +45,6 @@ public sealed class OpenAiEmbedderOptions : IValidatableObject
     /// <summary>Texts per request. OpenAI accepts up to 2048 inputs per request.</summary>
     [Range(1, 2048)]
     public int BatchSize { get; set; } = 64;
-
-    /// <summary>How long one request may take before it counts as a (transient) failure.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.1", "00:30:00")]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>Most requests in flight at once from this process, when the endpoint is guarded (<see cref="ProviderGuard"/>).</summary>
-    [Range(1, 1024)]
-    public int MaxConcurrency { get; set; } = 4;
-
-    /// <summary>Most requests started per second from this process when guarded (token bucket); 0 for no limit.</summary>
-    [Range(0, 100_000)]
-    public double RequestsPerSecond { get; set; }
-
-    /// <summary>How long the circuit stays open after repeated transient failures, when guarded.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.5", "01:00:00")]
-    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>The guard settings these options describe (failure ratio and sampling at their defaults).</summary>
-    public ProviderGuardOptions ToGuardOptions() => new()
-    {
-        Timeout = Timeout,
-        MaxConcurrency = MaxConcurrency,
-        RequestsPerSecond = RequestsPerSecond,
-        BreakDuration = CircuitBreakDuration,
-    };
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -419,4 +419,16 @@ public abstract partial class EventLogConformance
 
         Assert.Equal([0, 1], positions.Select(p => p.Partition).Distinct().Order());
     }
+
+    [Fact]
+    public async Task CreateConsumer_RejectsSettingsWithoutAGroupOrATopic()
+    {
+        var log = await OpenLogAsync();
+        var topic = await CreateTopicAsync(log, 1);
+
+        Assert.Throws<ArgumentNullException>("settings", () => log.CreateConsumer(null!));
+        Assert.Throws<ArgumentException>("settings", () => log.CreateConsumer(new ConsumerSettings(" ", [topic])));
+        Assert.Throws<ArgumentException>("settings", () => log.CreateConsumer(new ConsumerSettings(UniqueName("group"), [])));
+        Assert.Throws<ArgumentException>("settings", () => log.CreateConsumer(new ConsumerSettings(UniqueName("group"), [topic, ""])));
+    }
 }

@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
 namespace Sluice.Core.Ports;
 
 /// <summary>
@@ -90,6 +93,29 @@ public sealed record ConsumerSettings(string GroupId, IReadOnlyList<string> Topi
     /// Returns the offsets to commit for them before they go to another member.
     /// </summary>
     public Func<IReadOnlyCollection<TopicPartition>, IReadOnlyCollection<TopicPartitionOffset>>? OnRevoking { get; init; }
+
+    /// <summary>
+    /// Throws unless <paramref name="settings"/> name a group and at least one topic, with no blank names: what every
+    /// <see cref="IEventLog.CreateConsumer"/> checks before it creates a member.
+    /// </summary>
+    /// <param name="settings">The settings to check.</param>
+    /// <param name="paramName">The caller's name for <paramref name="settings"/>, reported in the exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="settings"/> is null.</exception>
+    /// <exception cref="ArgumentException">The group id is blank, there is no topic, or a topic name is blank.</exception>
+    public static void ThrowIfInvalid(
+        [NotNull] ConsumerSettings? settings, [CallerArgumentExpression(nameof(settings))] string? paramName = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings, paramName);
+        if (string.IsNullOrWhiteSpace(settings.GroupId))
+        {
+            throw new ArgumentException("A consumer needs a group id.", paramName);
+        }
+
+        if (settings.Topics is not { Count: > 0 } || settings.Topics.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("A consumer needs at least one topic, and topic names must not be blank.", paramName);
+        }
+    }
 }
 
 /// <summary>
