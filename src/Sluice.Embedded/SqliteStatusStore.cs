@@ -14,7 +14,7 @@ namespace Sluice.Embedded;
 /// </summary>
 public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, TimeProvider? timeProvider = null) : IStatusStore
 {
-    private readonly SqliteFile _file = new(options.Value.StatusPath, StatusSchema.Sql);
+    private readonly SqliteFile _file = new(options.Value.StatusPath, StatusSchema.Sql, StatusSchema.Upgrade);
     private readonly IReadOnlyList<string> _pipeline = [.. options.Value.PipelineStages];
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
@@ -139,12 +139,14 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
         current!.Stages.TryGetValue(change.Stage, out var previousStage);
         var stage = StageFold.Apply(previousStage?.Attempts == 0 ? null : previousStage, change, statusEvent.OccurredAt);
         await ExecuteAsync(connection, """
-            INSERT INTO stages (document_id, stage, state, attempts, started_at, finished_at, error, progress)
-            VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7)
+            INSERT INTO stages (document_id, stage, state, attempts, started_at, finished_at, error, progress, next_attempt_at, error_type)
+            VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9)
             ON CONFLICT (document_id, stage) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
-                started_at = excluded.started_at, finished_at = excluded.finished_at, error = excluded.error, progress = excluded.progress
+                started_at = excluded.started_at, finished_at = excluded.finished_at, error = excluded.error, progress = excluded.progress,
+                next_attempt_at = excluded.next_attempt_at, error_type = excluded.error_type
             """, cancellationToken, statusEvent.DocumentId, change.Stage, stage.State.ToString(), stage.Attempts,
-            FormatOrNull(stage.StartedAt), FormatOrNull(stage.FinishedAt), stage.Error, stage.Progress);
+            FormatOrNull(stage.StartedAt), FormatOrNull(stage.FinishedAt), stage.Error, stage.Progress,
+            FormatOrNull(stage.NextAttemptAt), stage.ErrorType);
 
         var stages = new Dictionary<string, StageStatus>(current.Stages) { [change.Stage] = stage };
         var (state, error) = StageFold.Document(_pipeline, stages);
@@ -255,7 +257,10 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
         await using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
-            command.CommandText = "SELECT stage, state, attempts, started_at, finished_at, error, progress FROM stages WHERE document_id = $id";
+            command.CommandText = """
+                SELECT stage, state, attempts, started_at, finished_at, error, progress, next_attempt_at, error_type
+                FROM stages WHERE document_id = $id
+                """;
             command.Parameters.AddWithValue("$id", documentId);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -266,7 +271,9 @@ public sealed class SqliteStatusStore(IOptions<SqliteStoreOptions> options, Time
                     reader.IsDBNull(3) ? null : Parse(reader.GetString(3)),
                     reader.IsDBNull(4) ? null : Parse(reader.GetString(4)),
                     reader.IsDBNull(5) ? null : reader.GetString(5),
-                    reader.IsDBNull(6) ? null : reader.GetDouble(6));
+                    reader.IsDBNull(6) ? null : reader.GetDouble(6),
+                    reader.IsDBNull(7) ? null : Parse(reader.GetString(7)),
+                    reader.IsDBNull(8) ? null : reader.GetString(8));
             }
         }
 

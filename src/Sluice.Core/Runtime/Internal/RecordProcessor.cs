@@ -57,9 +57,10 @@ internal sealed class RecordProcessor(
 
     /// <summary>
     /// One attempt per delivery: a transient failure moves the record to the next retry tier (handled once its
-    /// delay has passed, without holding up the input topic); past the last tier, or on a permanent failure, it
-    /// goes to the dead-letter topic. Either publish is acknowledged before the input's offset may be committed.
-    /// An open circuit is not an attempt: consumption pauses and the same attempt runs again after the break.
+    /// delay has passed, without holding up the input topic) and the stage reports <see cref="StageState.Retrying"/>
+    /// until then; past the last tier, or on a permanent failure, it goes to the dead-letter topic. Either publish is
+    /// acknowledged, with its status, before the input's offset may be committed. An open circuit is not an attempt
+    /// and not a failure: consumption pauses, the stage stays running, and the same attempt runs again after the break.
     /// </summary>
     private async Task<bool> HandleWithRetryTopicsAsync(ConsumedRecord record, EventEnvelope input, CancellationToken cancellationToken)
     {
@@ -76,6 +77,8 @@ internal sealed class RecordProcessor(
                 case StageResult.TransientFailure { Exception: ProviderException { IsCircuitOpen: true } open }:
                     var pause = open.RetryAfter is { } after && after > TimeSpan.Zero ? after : options.InitialBackoff;
                     RuntimeLog.CircuitOpen(logger, stage.Name, input.DocumentId, pause);
+
+                    // No status: the attempt did not fail (it was not even tried), it waits, and it stays the same attempt.
                     pauseConsumption?.Invoke(pause);
                     await Task.Delay(pause, time, cancellationToken);
                     continue;
@@ -85,7 +88,16 @@ internal sealed class RecordProcessor(
                     var delay = failure.RetryAfter is { } retryAfter && retryAfter > tier ? retryAfter : tier;
                     var topic = Topics.Retry(stage.Name, tier);
                     RuntimeLog.Retrying(logger, stage.Name, input.DocumentId, attempt, topic, delay, failure.Reason);
-                    await PublishAsync([RetryRecord(record, topic, attempt, delay, failure.Reason)], cancellationToken);
+                    // Whole milliseconds, as the header carries it: the status then names the very moment the retry is due.
+                    var notBefore = DateTimeOffset.FromUnixTimeMilliseconds((time.GetUtcNow() + delay).ToUnixTimeMilliseconds());
+                    var records = new List<OutgoingRecord>(2);
+                    if (options.ReportStatus)
+                    {
+                        records.Add(EventRecords.ToRecord(Topics.DocumentsStatus, StatusEnvelope(input, Retrying(attempt, notBefore, failure.Reason))));
+                    }
+
+                    records.Add(RetryRecord(record, topic, attempt, notBefore, failure.Reason));
+                    await PublishAsync(records, cancellationToken);
                     return true;
 
                 case StageResult.TransientFailure failure:
@@ -109,17 +121,17 @@ internal sealed class RecordProcessor(
         var records = new List<OutgoingRecord> { DeadLetterRecord(record, input.DocumentId, attempt, errorType, reason) };
         if (options.ReportStatus)
         {
-            var status = new StageStatusChanged(stage.Name, StageState.DeadLettered, attempt, Error: reason);
+            var status = new StageStatusChanged(stage.Name, StageState.DeadLettered, attempt, Error: reason, ErrorType: errorType);
             records.Add(EventRecords.ToRecord(Topics.DocumentsStatus, StatusEnvelope(input, status)));
         }
 
         await PublishAsync(records, cancellationToken);
     }
 
-    private OutgoingRecord RetryRecord(ConsumedRecord record, string topic, int attempt, TimeSpan delay, string reason)
+    private OutgoingRecord RetryRecord(ConsumedRecord record, string topic, int attempt, DateTimeOffset notBefore, string reason)
     {
         var headers = FailureHeaders(record, attempt, "transient", reason);
-        headers[Headers.NotBefore] = (time.GetUtcNow() + delay).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        headers[Headers.NotBefore] = notBefore.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         return new OutgoingRecord(topic, record.Key, record.Value, headers);
     }
 
@@ -166,19 +178,26 @@ internal sealed class RecordProcessor(
 
                 case StageResult.PermanentFailure failure:
                     RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, failure.Reason);
-                    await PublishStatusAsync(input, Failed(attempt, failure.Reason), cancellationToken);
+                    await PublishStatusAsync(input, Failed(attempt, failure.Reason, "permanent"), cancellationToken);
                     return true;
 
                 case StageResult.TransientFailure failure when attempt < options.MaxAttempts:
                     var delay = Backoff(attempt, failure.RetryAfter);
                     RuntimeLog.TransientFailure(logger, stage.Name, input.DocumentId, attempt, delay, failure.Reason);
-                    await Task.Delay(delay, time, cancellationToken);
+                    var next = time.GetUtcNow() + delay;
+                    await PublishStatusAsync(input, Retrying(attempt, next, failure.Reason), cancellationToken);
+                    var remaining = next - time.GetUtcNow();
+                    if (remaining > TimeSpan.Zero)
+                    {
+                        await Task.Delay(remaining, time, cancellationToken);
+                    }
+
                     break;
 
                 case StageResult.TransientFailure failure:
                     var reason = $"{failure.Reason} (gave up after {attempt} attempts)";
                     RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, reason);
-                    await PublishStatusAsync(input, Failed(attempt, reason), cancellationToken);
+                    await PublishStatusAsync(input, Failed(attempt, reason, "transient"), cancellationToken);
                     return true;
 
                 default:
@@ -237,14 +256,18 @@ internal sealed class RecordProcessor(
         {
             var reason = $"its output could not be published: {ex.Message}";
             RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, reason);
-            await PublishStatusAsync(input, Failed(attempt, reason), cancellationToken);
+            await PublishStatusAsync(input, Failed(attempt, reason, "permanent"), cancellationToken);
         }
 
         return true;
     }
 
-    private StageStatusChanged Failed(int attempt, string reason)
-        => new(stage.Name, StageState.Failed, attempt, Error: reason);
+    private StageStatusChanged Failed(int attempt, string reason, string errorType)
+        => new(stage.Name, StageState.Failed, attempt, Error: reason, ErrorType: errorType);
+
+    /// <summary>Attempt <paramref name="attempt"/> failed transiently; the next one runs no earlier than <paramref name="next"/>.</summary>
+    private StageStatusChanged Retrying(int attempt, DateTimeOffset next, string reason)
+        => new(stage.Name, StageState.Retrying, attempt, Error: reason, NextAttemptAt: next, ErrorType: "transient");
 
     private Task PublishStatusAsync(EventEnvelope input, StageStatusChanged status, CancellationToken cancellationToken)
         => options.ReportStatus
