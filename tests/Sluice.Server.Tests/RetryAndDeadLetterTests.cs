@@ -246,6 +246,47 @@ public sealed class RetryAndDeadLetterTests
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
     }
 
+    [Theory]
+    [InlineData("embedded")]
+    [InlineData("kafka")]
+    public async Task AReplayThatFailsAgain_ShowsItsRunAndItsRetries_ThenIsDeadLetteredAgain(string log)
+    {
+        var embedder = new FlakyEmbedder(failures: int.MaxValue);
+        await using var host = await StartAsync(log, ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
+        var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("Parked, replayed while the provider is still down, parked again."), "again.txt");
+        Assert.Equal("dead_lettered", (await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60))).Status);
+        DeadLetterResponse? parked = null;
+        for (var i = 0; i < 100 && parked is null; i++)
+        {
+            await Task.Delay(100, Ct);
+            var page = await host.Client.GetFromJsonAsync<DeadLetterPage>(new Uri("/v1/dead-letters?stage=embed", UriKind.Relative), Ct);
+            parked = page!.Items.FirstOrDefault(d => d.DocumentId == document.Id);
+        }
+
+        Assert.NotNull(parked);
+        using (var replay = await host.Client.PostAsync(new Uri($"/v1/dead-letters/{parked.Id}/replay", UriKind.Relative), null, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        }
+
+        // The replay's attempts are new attempts: the document shows them instead of staying dead_lettered.
+        var seen = new HashSet<string>();
+        DocumentResponse current;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        do
+        {
+            await Task.Delay(50, Ct);
+            current = await host.GetAsync(document.Id);
+            seen.Add($"{current.Status}/{current.Stages["embed"].Status}");
+        }
+        while (!(current.Status == "dead_lettered" && seen.Contains("processing/retrying")) && DateTime.UtcNow < deadline);
+
+        Assert.Contains("processing/retrying", seen);
+        Assert.Equal("dead_lettered", current.Status);
+        Assert.Equal(6, current.Stages["embed"].Attempts);
+        Assert.Equal("transient", current.Stages["embed"].ErrorType);
+    }
+
     /// <summary>A whole Sluice on the embedded log, or on Kafka (a mock cluster of its own, so injected state never leaks).</summary>
     private static async Task<SluiceTestHost> StartAsync(string log, Dictionary<string, string?> settings, Action<IServiceCollection> services)
     {

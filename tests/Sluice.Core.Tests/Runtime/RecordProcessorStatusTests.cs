@@ -101,6 +101,28 @@ public class RecordProcessorStatusTests
         Assert.Equal("timeout", statuses[1].Error);
     }
 
+    [Fact]
+    public async Task AReplay_ReportsUnderNewEventIds_WhileARedeliveryRepeatsTheSameOnes()
+    {
+        var options = new StageRunnerOptions { RetryDelays = [TimeSpan.FromSeconds(10)] };
+        async Task<List<string>> StatusIdsAsync(Dictionary<string, string>? headers)
+        {
+            var log = new RecordingEventLog();
+            await Processor(new ScriptedStage(StageResult.Transient("503")), log, options, new FixedTime(Now)).ProcessAsync(Input(headers), Ct);
+            return [.. log.Produced.Where(r => r.Topic == Topics.DocumentsStatus).Select(r => EventEnvelope.Parse(r.Value.Span).Id)];
+        }
+
+        var first = await StatusIdsAsync(null);
+        var redelivered = await StatusIdsAsync(null);
+        var replayed = await StatusIdsAsync(new Dictionary<string, string> { [Headers.ReplayCount] = "1" });
+        var replayedAgain = await StatusIdsAsync(new Dictionary<string, string> { [Headers.ReplayCount] = "2" });
+
+        Assert.Equal(2, first.Count);
+        Assert.Equal(first, redelivered);
+        Assert.Empty(first.Intersect(replayed));
+        Assert.Empty(replayed.Intersect(replayedAgain));
+    }
+
     private static RecordProcessor Processor(IStage stage, RecordingEventLog log, StageRunnerOptions options, TimeProvider time)
         => new(stage, log.CreateProducer(), options, time, NullLogger.Instance);
 
