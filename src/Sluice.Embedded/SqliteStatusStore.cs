@@ -22,7 +22,7 @@ public sealed class SqliteStatusStore : IStatusStore, IDisposable
     public SqliteStatusStore(IOptions<SqliteStoreOptions> options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _file = new SqliteFile(options.Value.StatusPath, StatusSchema.Sql);
+        _file = new SqliteFile(options.Value.StatusPath, StatusSchema.Sql, StatusSchema.Upgrade);
         _writes = new SqliteWriteQueue(_file.Open, "sluice-status-writer");
         _pipeline = [.. options.Value.PipelineStages];
         _time = timeProvider ?? TimeProvider.System;
@@ -146,12 +146,14 @@ public sealed class SqliteStatusStore : IStatusStore, IDisposable
         current!.Stages.TryGetValue(change.Stage, out var previousStage);
         var stage = StageFold.Apply(previousStage?.Attempts == 0 ? null : previousStage, change, statusEvent.OccurredAt);
         db.Execute("""
-            INSERT INTO stages (document_id, stage, state, attempts, started_at, finished_at, error, progress)
-            VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7)
+            INSERT INTO stages (document_id, stage, state, attempts, started_at, finished_at, error, progress, next_attempt_at, error_type)
+            VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9)
             ON CONFLICT (document_id, stage) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
-                started_at = excluded.started_at, finished_at = excluded.finished_at, error = excluded.error, progress = excluded.progress
+                started_at = excluded.started_at, finished_at = excluded.finished_at, error = excluded.error, progress = excluded.progress,
+                next_attempt_at = excluded.next_attempt_at, error_type = excluded.error_type
             """, statusEvent.DocumentId, change.Stage, stage.State.ToString(), stage.Attempts,
-            FormatOrNull(stage.StartedAt), FormatOrNull(stage.FinishedAt), stage.Error, stage.Progress);
+            FormatOrNull(stage.StartedAt), FormatOrNull(stage.FinishedAt), stage.Error, stage.Progress,
+            FormatOrNull(stage.NextAttemptAt), stage.ErrorType);
 
         var stages = new Dictionary<string, StageStatus>(current.Stages) { [change.Stage] = stage };
         var (state, error) = StageFold.Document(_pipeline, stages);
@@ -254,7 +256,10 @@ public sealed class SqliteStatusStore : IStatusStore, IDisposable
 
         var stages = _pipeline.ToDictionary(s => s, _ => new StageStatus(StageState.Pending, 0, null, null, null, null));
         {
-            var command = db.Get("SELECT stage, state, attempts, started_at, finished_at, error, progress FROM stages WHERE document_id = $id");
+            var command = db.Get("""
+                SELECT stage, state, attempts, started_at, finished_at, error, progress, next_attempt_at, error_type
+                FROM stages WHERE document_id = $id
+                """);
             command.Parameters.AddWithValue("$id", documentId);
             using var reader = command.ExecuteReader();
             while (reader.Read())
@@ -265,7 +270,9 @@ public sealed class SqliteStatusStore : IStatusStore, IDisposable
                     reader.IsDBNull(3) ? null : Parse(reader.GetString(3)),
                     reader.IsDBNull(4) ? null : Parse(reader.GetString(4)),
                     reader.IsDBNull(5) ? null : reader.GetString(5),
-                    reader.IsDBNull(6) ? null : reader.GetDouble(6));
+                    reader.IsDBNull(6) ? null : reader.GetDouble(6),
+                    reader.IsDBNull(7) ? null : Parse(reader.GetString(7)),
+                    reader.IsDBNull(8) ? null : reader.GetString(8));
             }
         }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
 using Sluice.Server.Api;
+using Sluice.Server.Dev;
 
 namespace Sluice.Server.Tests;
 
@@ -62,6 +63,71 @@ public sealed class RetryAndDeadLetterTests
         Assert.True(DateTimeOffset.Parse(dead.Headers[Headers.FirstFailureAt], System.Globalization.CultureInfo.InvariantCulture)
             <= DateTimeOffset.Parse(dead.Headers[Headers.FailedAt], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(EventEnvelope.Parse(dead.Value.Span).DocumentId, document.Id); // the original event, untouched
+    }
+
+    [Theory]
+    [InlineData("embedded")]
+    [InlineData("kafka")]
+    public async Task ARateLimitedSummary_ShowsRetrying_WithItsNextAttemptAndError_ThenRunsAgainAndCompletes(string log)
+    {
+        await using var fake = new FakeLlmServer();
+        var endpoint = await fake.StartAsync(new FakeLlmOptions { Rate429 = 1.0, RetryAfterSeconds = 1 }, Ct);
+        await using var host = await StartAsync(
+            log,
+            new Dictionary<string, string?>
+            {
+                ["Sluice:RetryDelays"] = "5s,5s",
+                ["Sluice:Summarizer"] = "llm",
+                ["Sluice:Llm:Endpoint"] = endpoint.ToString(),
+                ["Sluice:Llm:Model"] = "fake-chat",
+            },
+            s => s.AddSingleton<IEmbedder, HashingEmbedder>());
+        var document = await host.AcceptAsync(
+            Encoding.UTF8.GetBytes("The model is rate limited at first. Its summary has to wait. The status says until when, and why."), "limited.txt");
+
+        // Until the fake recovers, every summary request is answered 429: summarize waits in its 5 s tier.
+        DocumentResponse? waiting = null;
+        var observedAt = DateTimeOffset.MinValue;
+        for (var i = 0; i < 400 && waiting is null; i++)
+        {
+            var current = await host.GetAsync(document.Id);
+            observedAt = DateTimeOffset.UtcNow;
+            if (current.Stages["summarize"].Status == "retrying")
+            {
+                waiting = current;
+            }
+            else
+            {
+                Assert.NotEqual("completed", current.Status);
+                await Task.Delay(50, Ct);
+            }
+        }
+
+        Assert.NotNull(waiting);
+        var summarize = waiting.Stages["summarize"];
+        Assert.Equal("processing", waiting.Status);
+        Assert.Null(waiting.Error);
+        Assert.Equal(1, summarize.Attempts);
+        Assert.NotNull(summarize.NextAttemptAt);
+        Assert.True(summarize.NextAttemptAt > observedAt, $"the next attempt ({summarize.NextAttemptAt:O}) should be ahead of {observedAt:O}");
+        Assert.True(summarize.NextAttemptAt <= observedAt.AddSeconds(6), $"the next attempt ({summarize.NextAttemptAt:O}) should be one 5 s tier away");
+        Assert.Equal(summarize.NextAttemptAt, waiting.NextAttemptAt);
+        Assert.Contains("429", summarize.Error, StringComparison.Ordinal);
+        Assert.Equal("transient", summarize.ErrorType);
+        Assert.Null(summarize.FinishedAt);
+
+        fake.Options = new FakeLlmOptions();
+        var done = await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60));
+
+        Assert.Equal("completed", done.Status);
+        Assert.Null(done.NextAttemptAt);
+        Assert.Equal("succeeded", done.Stages["summarize"].Status);
+        Assert.Equal(2, done.Stages["summarize"].Attempts);
+        Assert.Null(done.Stages["summarize"].NextAttemptAt);
+        Assert.Null(done.Stages["summarize"].Error);
+        Assert.Null(done.Stages["summarize"].ErrorType);
+        Assert.True(done.Stages["summarize"].StartedAt >= summarize.NextAttemptAt, "the second attempt starts once the wait is over");
+        Assert.Equal(1, fake.Stats.RateLimited);
     }
 
     [Theory]
@@ -178,6 +244,47 @@ public sealed class RetryAndDeadLetterTests
         using var missing = await host.Client.PostAsync(new Uri("/v1/dead-letters/no-such-id/replay", UriKind.Relative), null, Ct);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
+    [InlineData("embedded")]
+    [InlineData("kafka")]
+    public async Task AReplayThatFailsAgain_ShowsItsRunAndItsRetries_ThenIsDeadLetteredAgain(string log)
+    {
+        var embedder = new FlakyEmbedder(failures: int.MaxValue);
+        await using var host = await StartAsync(log, ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
+        var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("Parked, replayed while the provider is still down, parked again."), "again.txt");
+        Assert.Equal("dead_lettered", (await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60))).Status);
+        DeadLetterResponse? parked = null;
+        for (var i = 0; i < 100 && parked is null; i++)
+        {
+            await Task.Delay(100, Ct);
+            var page = await host.Client.GetFromJsonAsync<DeadLetterPage>(new Uri("/v1/dead-letters?stage=embed", UriKind.Relative), Ct);
+            parked = page!.Items.FirstOrDefault(d => d.DocumentId == document.Id);
+        }
+
+        Assert.NotNull(parked);
+        using (var replay = await host.Client.PostAsync(new Uri($"/v1/dead-letters/{parked.Id}/replay", UriKind.Relative), null, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        }
+
+        // The replay's attempts are new attempts: the document shows them instead of staying dead_lettered.
+        var seen = new HashSet<string>();
+        DocumentResponse current;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        do
+        {
+            await Task.Delay(50, Ct);
+            current = await host.GetAsync(document.Id);
+            seen.Add($"{current.Status}/{current.Stages["embed"].Status}");
+        }
+        while (!(current.Status == "dead_lettered" && seen.Contains("processing/retrying")) && DateTime.UtcNow < deadline);
+
+        Assert.Contains("processing/retrying", seen);
+        Assert.Equal("dead_lettered", current.Status);
+        Assert.Equal(6, current.Stages["embed"].Attempts);
+        Assert.Equal("transient", current.Stages["embed"].ErrorType);
     }
 
     /// <summary>A whole Sluice on the embedded log, or on Kafka (a mock cluster of its own, so injected state never leaks).</summary>

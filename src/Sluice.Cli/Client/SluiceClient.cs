@@ -14,7 +14,8 @@ internal sealed record DocumentView(
     string Status,
     ErrorView? Error,
     int? Chunks,
-    Dictionary<string, StageView> Stages)
+    Dictionary<string, StageView> Stages,
+    DateTimeOffset? NextAttemptAt = null)
 {
     public bool IsTerminal => Status is "completed" or "failed" or "dead_lettered";
 
@@ -24,7 +25,15 @@ internal sealed record DocumentView(
 
 internal sealed record ErrorView(string Stage, string Reason);
 
-internal sealed record StageView(string Status, int Attempts, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, double? Progress);
+internal sealed record StageView(
+    string Status,
+    int Attempts,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    string? Error,
+    double? Progress,
+    DateTimeOffset? NextAttemptAt = null,
+    string? ErrorType = null);
 
 internal sealed record SearchHitView(
     string DocumentId, string? Filename, string ChunkId, int Index, string Text, double Score, int Start, int End, int? Page);

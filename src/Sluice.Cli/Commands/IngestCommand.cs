@@ -74,6 +74,7 @@ internal static class IngestCommand
                     }
 
                     processing.Value = documents.Values.Count(d => d.IsTerminal);
+                    processing.Description = Describe(documents.Values);
                     if (processing.Value >= documents.Count || DateTimeOffset.UtcNow > deadline)
                     {
                         break;
@@ -92,6 +93,15 @@ internal static class IngestCommand
         }
 
         return failed + rejected.Count + unfinished > 0 ? 1 : 0;
+    }
+
+    /// <summary>"Processing", and how many documents wait to retry and until when, so a long wait is not a mystery.</summary>
+    private static string Describe(IEnumerable<DocumentView> documents)
+    {
+        var waiting = documents.Where(d => !d.IsTerminal && d.NextAttemptAt is not null).Select(d => d.NextAttemptAt!.Value).ToList();
+        return waiting.Count == 0
+            ? "Processing"
+            : Markup.Escape($"Processing ({waiting.Count} retrying, next at {waiting.Min().ToUniversalTime().ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)} UTC)");
     }
 
     private static List<string> ExpandPaths(string[] paths)
@@ -131,7 +141,9 @@ internal static class IngestCommand
                 "dead_lettered" => "[red]dead_lettered[/]",
                 _ => Markup.Escape(d.Status),
             };
-            var error = d.Error is { } e ? Markup.Escape($"{e.Stage}: {e.Reason}") : string.Empty;
+            var error = d.Error is { } e
+                ? Markup.Escape($"{e.Stage}: {e.Reason}")
+                : Markup.Escape(string.Join("\n", RetryText.Lines(d, DateTimeOffset.UtcNow)));
             table.AddRow(Markup.Escape(Path.GetFileName(file)), d.Id, status, d.Chunks?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", error);
         }
 

@@ -39,6 +39,11 @@ internal static class StatusCommand
             AnsiConsole.MarkupLine($"[red]error[/] in {Markup.Escape(error.Stage)}: {Markup.Escape(error.Reason)}");
         }
 
+        foreach (var line in RetryText.Lines(d, DateTimeOffset.UtcNow))
+        {
+            AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(line)}[/]");
+        }
+
         var table = new Table().AddColumns("Stage", "Status", "Attempts", "Started", "Finished", "Error");
         foreach (var (name, stage) in d.Stages)
         {

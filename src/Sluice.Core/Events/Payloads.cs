@@ -26,6 +26,13 @@ public enum StageState
 {
     Pending,
     Running,
+
+    /// <summary>
+    /// An attempt failed transiently and the next one waits until <see cref="StageStatusChanged.NextAttemptAt"/>
+    /// (on a retry topic, or in place); not terminal. The error is the failed attempt's.
+    /// </summary>
+    Retrying,
+
     Succeeded,
     Failed,
 
@@ -37,10 +44,12 @@ public enum StageState
 /// <param name="Stage">Stage name, e.g. <c>extract</c>.</param>
 /// <param name="State">New state.</param>
 /// <param name="Attempt">1-based attempt number within the current delivery.</param>
-/// <param name="Error">Reason, when failed.</param>
+/// <param name="Error">Reason, when failed or retrying.</param>
 /// <param name="Progress">0..1 while running, when the stage can tell.</param>
 /// <param name="Facts">Counts a stage learned, e.g. <c>chunks</c>.</param>
 /// <param name="Blobs">Blobs the stage wrote for the document (removed when the document is deleted).</param>
+/// <param name="NextAttemptAt">When retrying: the next attempt's not-before time.</param>
+/// <param name="ErrorType">With an error: <c>transient</c> or <c>permanent</c>, as in a dead letter's headers.</param>
 public sealed record StageStatusChanged(
     string Stage,
     StageState State,
@@ -48,7 +57,9 @@ public sealed record StageStatusChanged(
     string? Error = null,
     double? Progress = null,
     IReadOnlyDictionary<string, long>? Facts = null,
-    IReadOnlyList<BlobReference>? Blobs = null);
+    IReadOnlyList<BlobReference>? Blobs = null,
+    DateTimeOffset? NextAttemptAt = null,
+    string? ErrorType = null);
 
 /// <summary>One chunk of a document's text, as stored and as carried in a chunk batch.</summary>
 /// <param name="Id">Deterministic id derived from the document id, index and text.</param>

@@ -31,13 +31,23 @@ public sealed record DocumentRecord(
 public sealed record DocumentDeletion(DocumentRecord Document, IReadOnlyList<BlobReference> UnsharedBlobs);
 
 /// <summary>One stage's view of a document.</summary>
+/// <param name="State">Where the stage is.</param>
+/// <param name="Attempts">Attempts started, over every delivery.</param>
+/// <param name="StartedAt">Start of the latest attempt.</param>
+/// <param name="FinishedAt">When it succeeded, failed or was dead-lettered.</param>
+/// <param name="Error">Why it failed or was dead-lettered; while retrying, why the last attempt failed.</param>
+/// <param name="Progress">0..1 of the running attempt, when the stage can tell.</param>
+/// <param name="NextAttemptAt">While retrying: the next attempt's not-before time.</param>
+/// <param name="ErrorType">With an error: <c>transient</c> or <c>permanent</c>.</param>
 public sealed record StageStatus(
     StageState State,
     int Attempts,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
     string? Error,
-    double? Progress);
+    double? Progress,
+    DateTimeOffset? NextAttemptAt = null,
+    string? ErrorType = null);
 
 /// <summary>The stage and reason of a failure.</summary>
 public sealed record DocumentError(string Stage, string Reason);
@@ -49,7 +59,13 @@ public sealed record DocumentStatus(
     DocumentError? Error,
     int? Chunks,
     IReadOnlyDictionary<string, StageStatus> Stages,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>The earliest next attempt of the stages that wait to retry; null when none does.</summary>
+    public DateTimeOffset? NextAttemptAt => Stages.Values
+        .Where(s => s.State == StageState.Retrying && s.NextAttemptAt is not null)
+        .Min(s => s.NextAttemptAt);
+}
 
 /// <summary>A page of results; <see cref="Next"/> is the cursor of the next page, if any.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);

@@ -60,17 +60,20 @@ public sealed class StageRunner(
             laneTasks[i] = Task.Run(() => RunLaneAsync(reader, processor, abandon.Token), CancellationToken.None);
         }
 
-        var members = new List<Member> { new(this, _stage.Name, [_stage.InputTopic]) };
-        var retryTopics = _options.RetryDelays.Select(d => Topics.Retry(_stage.Name, d)).Distinct().ToList();
-        if (retryTopics.Count > 0)
-        {
-            members.Add(new Member(this, RetryGroup(_stage.Name), retryTopics));
-        }
-
-        RuntimeLog.Started(_logger, _stage.Name, _stage.InputTopic, _options.MaxParallelism);
+        var members = new List<Member>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         try
         {
+            // Created inside the try: if the second member cannot be created, the first is still closed (and the lanes end).
+            members.Add(new Member(this, _stage.Name, [_stage.InputTopic]));
+            var retryTopics = _options.RetryDelays.Select(d => Topics.Retry(_stage.Name, d)).Distinct().ToList();
+            if (retryTopics.Count > 0)
+            {
+                members.Add(new Member(this, RetryGroup(_stage.Name), retryTopics));
+            }
+
+            RuntimeLog.Started(_logger, _stage.Name, _stage.InputTopic, _options.MaxParallelism);
+
             // A member whose loop fails stops the other too: the stage then stops as a whole.
             await Task.WhenAll(members.Select(async m =>
             {
@@ -293,11 +296,16 @@ public sealed class StageRunner(
         /// <summary>Commits what finished, leaves the group; returns how many records were left unfinished.</summary>
         public async Task<int> CloseAsync()
         {
-            DrainCompletions();
-            await CommitAsync(CancellationToken.None);
-            var abandoned = _tracker.TotalInFlight;
-            await _consumer.DisposeAsync();
-            return abandoned;
+            try
+            {
+                DrainCompletions();
+                await CommitAsync(CancellationToken.None);
+                return _tracker.TotalInFlight;
+            }
+            finally
+            {
+                await _consumer.DisposeAsync();
+            }
         }
 
         private void DrainCompletions()

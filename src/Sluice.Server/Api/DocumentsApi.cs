@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Sluice.Core.Events;
 using Sluice.Core.Ports;
 using Sluice.Server.Ingestion;
 
@@ -166,7 +167,9 @@ public static partial class DocumentsApi
         var summary = await summaries.GetAsync(id, cancellationToken);
         if (summary is null)
         {
-            var stage = status.Stages.TryGetValue("summarize", out var s) ? s.State.ToString().ToLowerInvariant() : "pending";
+            var stage = !status.Stages.TryGetValue("summarize", out var s) ? "pending"
+                : s is { State: StageState.Retrying, NextAttemptAt: { } next } ? $"retrying at {next:O}"
+                : DocumentResponse.Lower(s.State.ToString());
             return TypedResults.Problem(statusCode: 404, title: "No summary yet",
                 detail: $"Document '{id}' has no summary yet (summarize: {stage}).");
         }

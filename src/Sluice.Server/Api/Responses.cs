@@ -3,11 +3,29 @@ using Sluice.Core.Ports;
 
 namespace Sluice.Server.Api;
 
+/// <summary>One stage of a document.</summary>
+/// <param name="Status"><c>pending</c>, <c>running</c>, <c>retrying</c>, <c>succeeded</c>, <c>failed</c> or <c>dead_lettered</c>.</param>
+/// <param name="Attempts">Attempts started so far.</param>
+/// <param name="StartedAt">Start of the latest attempt.</param>
+/// <param name="FinishedAt">When the stage succeeded, failed or was dead-lettered.</param>
+/// <param name="NextAttemptAt">While <c>retrying</c>: when the next attempt may start (it starts then, or soon after).</param>
+/// <param name="Error">Why it failed or was dead-lettered; while <c>retrying</c>, why the last attempt failed.</param>
+/// <param name="ErrorType">With an error: <c>transient</c> (retried, or given up after the last retry) or <c>permanent</c>.</param>
+/// <param name="Progress">0..1 of the running attempt, when the stage can tell.</param>
 public sealed record StageResponse(
-    string Status, int Attempts, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, double? Progress);
+    string Status,
+    int Attempts,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    DateTimeOffset? NextAttemptAt,
+    string? Error,
+    string? ErrorType,
+    double? Progress);
 
 public sealed record ErrorResponse(string Stage, string Reason);
 
+/// <summary>A document and its stages.</summary>
+/// <remarks><c>NextAttemptAt</c>: the earliest next attempt of the stages that are <c>retrying</c> (null when none is).</remarks>
 public sealed record DocumentResponse(
     string Id,
     string Filename,
@@ -20,6 +38,7 @@ public sealed record DocumentResponse(
     int? Chunks,
     DateTimeOffset AcceptedAt,
     DateTimeOffset UpdatedAt,
+    DateTimeOffset? NextAttemptAt,
     IReadOnlyDictionary<string, StageResponse> Stages)
 {
     public static DocumentResponse From(DocumentStatus status)
@@ -33,13 +52,16 @@ public sealed record DocumentResponse(
             status.Chunks,
             d.AcceptedAt,
             status.UpdatedAt,
+            status.NextAttemptAt,
             status.Stages.ToDictionary(
                 s => s.Key,
-                s => new StageResponse(Lower(s.Value.State.ToString()), s.Value.Attempts, s.Value.StartedAt, s.Value.FinishedAt, s.Value.Error, s.Value.Progress)));
+                s => new StageResponse(
+                    Lower(s.Value.State.ToString()), s.Value.Attempts, s.Value.StartedAt, s.Value.FinishedAt, s.Value.NextAttemptAt,
+                    s.Value.Error, s.Value.ErrorType, s.Value.Progress)));
     }
 
     /// <summary><c>DeadLettered</c> → <c>dead_lettered</c>, as the JSON of events spells enum values.</summary>
-    private static string Lower(string value) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value);
+    internal static string Lower(string value) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value);
 }
 
 public sealed record DocumentPage(IReadOnlyList<DocumentResponse> Items, string? Next);

@@ -116,6 +116,161 @@ public sealed class SqliteStatusStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Fold_RetryingThenRunningThenSucceeded_ShowsTheWaitThenClearsIt()
+    {
+        await _store.RegisterAsync(Document("d1"), Ct);
+        var next = T0.AddMinutes(10);
+
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 1), T0.AddSeconds(1));
+        await ApplyAsync("d1", new StageStatusChanged(
+            "extract", StageState.Retrying, 1, Error: "the LLM failed: 429 Too Many Requests", NextAttemptAt: next, ErrorType: "transient"), T0.AddSeconds(2));
+
+        var waiting = (await _store.GetAsync("d1", Ct))!;
+        var stage = waiting.Stages["extract"];
+        Assert.Equal(StageState.Retrying, stage.State);
+        Assert.Equal(1, stage.Attempts);
+        Assert.Equal(next, stage.NextAttemptAt);
+        Assert.Equal("the LLM failed: 429 Too Many Requests", stage.Error);
+        Assert.Equal("transient", stage.ErrorType);
+        Assert.Equal(T0.AddSeconds(1), stage.StartedAt);
+        Assert.Null(stage.FinishedAt);
+        Assert.Equal(DocumentState.Processing, waiting.State);
+        Assert.Null(waiting.Error);
+        Assert.Equal(next, waiting.NextAttemptAt);
+
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 2), next.AddSeconds(1));
+        var running = (await _store.GetAsync("d1", Ct))!;
+        Assert.Equal(StageState.Running, running.Stages["extract"].State);
+        Assert.Equal(2, running.Stages["extract"].Attempts);
+        Assert.Null(running.Stages["extract"].NextAttemptAt);
+        Assert.Null(running.Stages["extract"].Error);
+        Assert.Null(running.Stages["extract"].ErrorType);
+        Assert.Null(running.NextAttemptAt);
+
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Succeeded, 2), next.AddSeconds(2));
+        await ApplyAsync("d1", new StageStatusChanged("chunk", StageState.Running, 1), next.AddSeconds(3));
+        await ApplyAsync("d1", new StageStatusChanged("chunk", StageState.Succeeded, 1), next.AddSeconds(4));
+        var done = (await _store.GetAsync("d1", Ct))!;
+        Assert.Equal(DocumentState.Completed, done.State);
+        Assert.Equal(StageState.Succeeded, done.Stages["extract"].State);
+        Assert.Equal(2, done.Stages["extract"].Attempts);
+        Assert.Null(done.Stages["extract"].NextAttemptAt);
+    }
+
+    [Fact]
+    public async Task Fold_ARetryReportArrivingAfterALaterSuccess_DoesNotTakeTheStageBack()
+    {
+        await _store.RegisterAsync(Document("d1"), Ct);
+        var lateRetry = Envelope("d1", new StageStatusChanged(
+            "extract", StageState.Retrying, 1, Error: "timeout", NextAttemptAt: T0.AddSeconds(12), ErrorType: "transient"), T0.AddSeconds(2));
+
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 1), T0.AddSeconds(1));
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 2), T0.AddSeconds(12));
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Succeeded, 2), T0.AddSeconds(13));
+        await _store.ApplyAsync(lateRetry, Ct);
+
+        var stage = (await _store.GetAsync("d1", Ct))!.Stages["extract"];
+        Assert.Equal(StageState.Succeeded, stage.State);
+        Assert.Equal(2, stage.Attempts);
+        Assert.Null(stage.NextAttemptAt);
+        Assert.Null(stage.Error);
+    }
+
+    [Fact]
+    public async Task Fold_ARetryReportArrivingAfterTheNextAttemptStarted_KeepsTheStageRunning()
+    {
+        await _store.RegisterAsync(Document("d1"), Ct);
+
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 1), T0.AddSeconds(1));
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 2), T0.AddSeconds(12));
+        await ApplyAsync("d1", new StageStatusChanged(
+            "extract", StageState.Retrying, 1, Error: "timeout", NextAttemptAt: T0.AddSeconds(12), ErrorType: "transient"), T0.AddSeconds(2));
+
+        var status = (await _store.GetAsync("d1", Ct))!;
+        Assert.Equal(StageState.Running, status.Stages["extract"].State);
+        Assert.Equal(2, status.Stages["extract"].Attempts);
+        Assert.Null(status.Stages["extract"].NextAttemptAt);
+        Assert.Null(status.NextAttemptAt);
+
+        // The retry report of the running attempt, in order, still applies.
+        await ApplyAsync("d1", new StageStatusChanged(
+            "extract", StageState.Retrying, 2, Error: "timeout again", NextAttemptAt: T0.AddSeconds(73), ErrorType: "transient"), T0.AddSeconds(13));
+        Assert.Equal(T0.AddSeconds(73), (await _store.GetAsync("d1", Ct))!.Stages["extract"].NextAttemptAt);
+    }
+
+    [Fact]
+    public async Task Fold_AProgressReportOfTheFailedAttempt_DoesNotEndTheWait()
+    {
+        await _store.RegisterAsync(Document("d1"), Ct);
+
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 1), T0.AddSeconds(1));
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Retrying, 1, Error: "503", NextAttemptAt: T0.AddSeconds(60)), T0.AddSeconds(3));
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 1, Progress: 0.5), T0.AddSeconds(2));
+
+        var stage = (await _store.GetAsync("d1", Ct))!.Stages["extract"];
+        Assert.Equal(StageState.Retrying, stage.State);
+        Assert.Equal(T0.AddSeconds(60), stage.NextAttemptAt);
+        Assert.Null(stage.Progress);
+    }
+
+    [Fact]
+    public async Task Fold_RetriesThenDeadLettered_EndsTheWait_WithTheErrorType()
+    {
+        await _store.RegisterAsync(Document("d1"), Ct);
+
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 1), T0.AddSeconds(1));
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Retrying, 1, Error: "503", NextAttemptAt: T0.AddSeconds(11), ErrorType: "transient"), T0.AddSeconds(2));
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 2), T0.AddSeconds(11));
+        await ApplyAsync("d1", new StageStatusChanged(
+            "extract", StageState.DeadLettered, 2, Error: "503 (gave up after 2 attempts)", ErrorType: "transient"), T0.AddSeconds(12));
+
+        var status = (await _store.GetAsync("d1", Ct))!;
+        Assert.Equal(DocumentState.DeadLettered, status.State);
+        Assert.Equal(StageState.DeadLettered, status.Stages["extract"].State);
+        Assert.Equal("transient", status.Stages["extract"].ErrorType);
+        Assert.Null(status.Stages["extract"].NextAttemptAt);
+        Assert.Null(status.NextAttemptAt);
+        Assert.Equal(new DocumentError("extract", "503 (gave up after 2 attempts)"), status.Error);
+    }
+
+    [Fact]
+    public async Task AFileOfAnOlderBuild_GainsTheRetryColumns_AndKeepsItsDocuments()
+    {
+        var directory = Path.Combine(_directory, "old");
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, "status.db");
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = OlderSchema + """
+                INSERT INTO documents (id, tenant, file_name, content_type, format, source_json, accepted_at, state, updated_at)
+                VALUES ('d1', 'default', 'a.txt', 'text/plain', 'text', '{"uri":"blob:sha256:x","sha256":"x","size":1,"contentType":"text/plain"}',
+                        '2026-01-01T00:00:00.0000000Z', 'Processing', '2026-01-01T00:00:01.0000000Z');
+                INSERT INTO stages (document_id, stage, state, attempts, started_at, finished_at, error, progress)
+                VALUES ('d1', 'extract', 'Running', 1, '2026-01-01T00:00:01.0000000Z', NULL, NULL, 0);
+                """;
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        var store = new SqliteStatusStore(Options.Create(new SqliteStoreOptions
+        {
+            StatusPath = path,
+            ChunksPath = Path.Combine(directory, "chunks.db"),
+            PipelineStages = ["extract", "chunk"],
+        }));
+        Assert.Equal(StageState.Running, (await store.GetAsync("d1", Ct))!.Stages["extract"].State);
+
+        var retrying = new StageStatusChanged("extract", StageState.Retrying, 1, Error: "429", NextAttemptAt: T0.AddMinutes(1), ErrorType: "transient");
+        Assert.True(await store.ApplyAsync(EventEnvelope.Create(Topics.DocumentsStatus, "default", "d1", retrying, "old-e1", T0.AddSeconds(2)), Ct));
+
+        var stage = (await store.GetAsync("d1", Ct))!.Stages["extract"];
+        Assert.Equal(StageState.Retrying, stage.State);
+        Assert.Equal(T0.AddMinutes(1), stage.NextAttemptAt);
+        Assert.Equal("transient", stage.ErrorType);
+    }
+
+    [Fact]
     public async Task List_PagesNewestFirst_PerTenant()
     {
         for (var i = 0; i < 5; i++)
@@ -133,12 +288,31 @@ public sealed class SqliteStatusStoreTests : IDisposable
         Assert.Null(third.Next);
     }
 
+    /// <summary>The status tables as the first builds created them, before the retry columns.</summary>
+    private const string OlderSchema = """
+        CREATE TABLE documents (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, file_name TEXT NOT NULL,
+            content_type TEXT NOT NULL, format TEXT NOT NULL, source_json TEXT NOT NULL, accepted_at TEXT NOT NULL, state TEXT NOT NULL,
+            error_stage TEXT, error_reason TEXT, chunks INTEGER, updated_at TEXT NOT NULL, revision INTEGER NOT NULL DEFAULT 1, deleted_at TEXT);
+        CREATE INDEX documents_by_tenant ON documents (tenant, seq);
+        CREATE TABLE stages (
+            document_id TEXT NOT NULL, stage TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, started_at TEXT,
+            finished_at TEXT, error TEXT, progress REAL, PRIMARY KEY (document_id, stage)) WITHOUT ROWID;
+        CREATE TABLE document_blobs (
+            document_id TEXT NOT NULL, uri TEXT NOT NULL, blob_json TEXT NOT NULL, PRIMARY KEY (document_id, uri)) WITHOUT ROWID;
+        CREATE INDEX document_blobs_by_uri ON document_blobs (uri);
+        CREATE TABLE applied_events (event_id TEXT PRIMARY KEY, applied_at TEXT NOT NULL) WITHOUT ROWID;
+
+        """;
+
     private Task<bool> ApplyAsync(string documentId, StageStatusChanged change) => _store.ApplyAsync(Envelope(documentId, change), Ct);
 
-    private EventEnvelope Envelope(string documentId, StageStatusChanged change)
+    private Task<bool> ApplyAsync(string documentId, StageStatusChanged change, DateTimeOffset at) => _store.ApplyAsync(Envelope(documentId, change, at), Ct);
+
+    private EventEnvelope Envelope(string documentId, StageStatusChanged change, DateTimeOffset? at = null)
     {
         var n = Interlocked.Increment(ref _sequence);
-        return EventEnvelope.Create(Topics.DocumentsStatus, "default", documentId, change, $"e{n}", T0.AddSeconds(n));
+        return EventEnvelope.Create(Topics.DocumentsStatus, "default", documentId, change, $"e{n}", at ?? T0.AddSeconds(n));
     }
 
     private static DocumentRecord Document(string id, string name = "a.txt", string tenant = "default")

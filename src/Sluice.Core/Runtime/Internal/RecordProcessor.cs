@@ -47,7 +47,7 @@ internal sealed class RecordProcessor(
         {
             return UsesRetryTopics
                 ? await HandleWithRetryTopicsAsync(record, input, cancellationToken)
-                : await HandleWithRetriesAsync(input, cancellationToken);
+                : await HandleWithRetriesAsync(input, Replays(record), cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -57,25 +57,29 @@ internal sealed class RecordProcessor(
 
     /// <summary>
     /// One attempt per delivery: a transient failure moves the record to the next retry tier (handled once its
-    /// delay has passed, without holding up the input topic); past the last tier, or on a permanent failure, it
-    /// goes to the dead-letter topic. Either publish is acknowledged before the input's offset may be committed.
-    /// An open circuit is not an attempt: consumption pauses and the same attempt runs again after the break.
+    /// delay has passed, without holding up the input topic) and the stage reports <see cref="StageState.Retrying"/>
+    /// until then; past the last tier, or on a permanent failure, it goes to the dead-letter topic. Either publish is
+    /// acknowledged, with its status, before the input's offset may be committed. An open circuit is not an attempt
+    /// and not a failure: consumption pauses, the stage stays running, and the same attempt runs again after the break.
     /// </summary>
     private async Task<bool> HandleWithRetryTopicsAsync(ConsumedRecord record, EventEnvelope input, CancellationToken cancellationToken)
     {
         var attempt = PreviousAttempts(record) + 1;
-        await PublishStatusAsync(input, new StageStatusChanged(stage.Name, StageState.Running, attempt), cancellationToken);
+        var replays = Replays(record);
+        await PublishStatusAsync(input, replays, new StageStatusChanged(stage.Name, StageState.Running, attempt), cancellationToken);
         while (true)
         {
-            var result = await InvokeStageAsync(input, attempt, cancellationToken);
+            var result = await InvokeStageAsync(input, replays, attempt, cancellationToken);
             switch (result)
             {
                 case StageResult.Succeeded success:
-                    return await PublishSuccessAsync(input, attempt, success, cancellationToken);
+                    return await PublishSuccessAsync(input, replays, attempt, success, cancellationToken);
 
                 case StageResult.TransientFailure { Exception: ProviderException { IsCircuitOpen: true } open }:
                     var pause = open.RetryAfter is { } after && after > TimeSpan.Zero ? after : options.InitialBackoff;
                     RuntimeLog.CircuitOpen(logger, stage.Name, input.DocumentId, pause);
+
+                    // No status: the attempt did not fail (it was not even tried), it waits, and it stays the same attempt.
                     pauseConsumption?.Invoke(pause);
                     await Task.Delay(pause, time, cancellationToken);
                     continue;
@@ -85,7 +89,16 @@ internal sealed class RecordProcessor(
                     var delay = failure.RetryAfter is { } retryAfter && retryAfter > tier ? retryAfter : tier;
                     var topic = Topics.Retry(stage.Name, tier);
                     RuntimeLog.Retrying(logger, stage.Name, input.DocumentId, attempt, topic, delay, failure.Reason);
-                    await PublishAsync([RetryRecord(record, topic, attempt, delay, failure.Reason)], cancellationToken);
+                    // Whole milliseconds, as the header carries it: the status then names the very moment the retry is due.
+                    var notBefore = DateTimeOffset.FromUnixTimeMilliseconds((time.GetUtcNow() + delay).ToUnixTimeMilliseconds());
+                    var records = new List<OutgoingRecord>(2);
+                    if (options.ReportStatus)
+                    {
+                        records.Add(EventRecords.ToRecord(Topics.DocumentsStatus, StatusEnvelope(input, replays, Retrying(attempt, notBefore, failure.Reason))));
+                    }
+
+                    records.Add(RetryRecord(record, topic, attempt, notBefore, failure.Reason));
+                    await PublishAsync(records, cancellationToken);
                     return true;
 
                 case StageResult.TransientFailure failure:
@@ -109,17 +122,17 @@ internal sealed class RecordProcessor(
         var records = new List<OutgoingRecord> { DeadLetterRecord(record, input.DocumentId, attempt, errorType, reason) };
         if (options.ReportStatus)
         {
-            var status = new StageStatusChanged(stage.Name, StageState.DeadLettered, attempt, Error: reason);
-            records.Add(EventRecords.ToRecord(Topics.DocumentsStatus, StatusEnvelope(input, status)));
+            var status = new StageStatusChanged(stage.Name, StageState.DeadLettered, attempt, Error: reason, ErrorType: errorType);
+            records.Add(EventRecords.ToRecord(Topics.DocumentsStatus, StatusEnvelope(input, Replays(record), status)));
         }
 
         await PublishAsync(records, cancellationToken);
     }
 
-    private OutgoingRecord RetryRecord(ConsumedRecord record, string topic, int attempt, TimeSpan delay, string reason)
+    private OutgoingRecord RetryRecord(ConsumedRecord record, string topic, int attempt, DateTimeOffset notBefore, string reason)
     {
         var headers = FailureHeaders(record, attempt, "transient", reason);
-        headers[Headers.NotBefore] = (time.GetUtcNow() + delay).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        headers[Headers.NotBefore] = notBefore.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         return new OutgoingRecord(topic, record.Key, record.Value, headers);
     }
 
@@ -148,37 +161,50 @@ internal sealed class RecordProcessor(
         return headers;
     }
 
+    /// <summary>How often the record was replayed from a dead-letter topic: a replay's attempts are new attempts.</summary>
+    private static int Replays(ConsumedRecord record)
+        => record.Headers.TryGetValue(Headers.ReplayCount, out var value) && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var replays)
+            ? replays
+            : 0;
+
     private static int PreviousAttempts(ConsumedRecord record)
         => record.Headers.TryGetValue(Headers.Attempts, out var value) && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var attempts)
             ? attempts
             : 0;
 
-    private async Task<bool> HandleWithRetriesAsync(EventEnvelope input, CancellationToken cancellationToken)
+    private async Task<bool> HandleWithRetriesAsync(EventEnvelope input, int replays, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            await PublishStatusAsync(input, new StageStatusChanged(stage.Name, StageState.Running, attempt), cancellationToken);
-            var result = await InvokeStageAsync(input, attempt, cancellationToken);
+            await PublishStatusAsync(input, replays, new StageStatusChanged(stage.Name, StageState.Running, attempt), cancellationToken);
+            var result = await InvokeStageAsync(input, replays, attempt, cancellationToken);
             switch (result)
             {
                 case StageResult.Succeeded success:
-                    return await PublishSuccessAsync(input, attempt, success, cancellationToken);
+                    return await PublishSuccessAsync(input, replays, attempt, success, cancellationToken);
 
                 case StageResult.PermanentFailure failure:
                     RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, failure.Reason);
-                    await PublishStatusAsync(input, Failed(attempt, failure.Reason), cancellationToken);
+                    await PublishStatusAsync(input, replays, Failed(attempt, failure.Reason, "permanent"), cancellationToken);
                     return true;
 
                 case StageResult.TransientFailure failure when attempt < options.MaxAttempts:
                     var delay = Backoff(attempt, failure.RetryAfter);
                     RuntimeLog.TransientFailure(logger, stage.Name, input.DocumentId, attempt, delay, failure.Reason);
-                    await Task.Delay(delay, time, cancellationToken);
+                    var next = time.GetUtcNow() + delay;
+                    await PublishStatusAsync(input, replays, Retrying(attempt, next, failure.Reason), cancellationToken);
+                    var remaining = next - time.GetUtcNow();
+                    if (remaining > TimeSpan.Zero)
+                    {
+                        await Task.Delay(remaining, time, cancellationToken);
+                    }
+
                     break;
 
                 case StageResult.TransientFailure failure:
                     var reason = $"{failure.Reason} (gave up after {attempt} attempts)";
                     RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, reason);
-                    await PublishStatusAsync(input, Failed(attempt, reason), cancellationToken);
+                    await PublishStatusAsync(input, replays, Failed(attempt, reason, "transient"), cancellationToken);
                     return true;
 
                 default:
@@ -187,7 +213,7 @@ internal sealed class RecordProcessor(
         }
     }
 
-    private async Task<StageResult> InvokeStageAsync(EventEnvelope input, int attempt, CancellationToken cancellationToken)
+    private async Task<StageResult> InvokeStageAsync(EventEnvelope input, int replays, int attempt, CancellationToken cancellationToken)
     {
         var lastProgress = long.MinValue;
         var context = new StageContext(input, attempt, async (fraction, token) =>
@@ -200,7 +226,7 @@ internal sealed class RecordProcessor(
 
             lastProgress = now;
             var progress = Math.Round(Math.Clamp(fraction, 0, 1), 2);
-            await PublishStatusAsync(input, new StageStatusChanged(stage.Name, StageState.Running, attempt, Progress: progress), token);
+            await PublishStatusAsync(input, replays, new StageStatusChanged(stage.Name, StageState.Running, attempt, Progress: progress), token);
         });
 
         try
@@ -219,14 +245,14 @@ internal sealed class RecordProcessor(
     }
 
     private async Task<bool> PublishSuccessAsync(
-        EventEnvelope input, int attempt, StageResult.Succeeded success, CancellationToken cancellationToken)
+        EventEnvelope input, int replays, int attempt, StageResult.Succeeded success, CancellationToken cancellationToken)
     {
         var records = new List<OutgoingRecord>(success.Outputs.Count + 1);
         records.AddRange(success.Outputs.Select(o => EventRecords.ToRecord(o.Topic, o.Envelope)));
         if (options.ReportStatus)
         {
             var status = new StageStatusChanged(stage.Name, StageState.Succeeded, attempt, Facts: success.Facts, Blobs: success.Blobs);
-            records.Add(EventRecords.ToRecord(Topics.DocumentsStatus, StatusEnvelope(input, status)));
+            records.Add(EventRecords.ToRecord(Topics.DocumentsStatus, StatusEnvelope(input, replays, status)));
         }
 
         try
@@ -237,24 +263,33 @@ internal sealed class RecordProcessor(
         {
             var reason = $"its output could not be published: {ex.Message}";
             RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, reason);
-            await PublishStatusAsync(input, Failed(attempt, reason), cancellationToken);
+            await PublishStatusAsync(input, replays, Failed(attempt, reason, "permanent"), cancellationToken);
         }
 
         return true;
     }
 
-    private StageStatusChanged Failed(int attempt, string reason)
-        => new(stage.Name, StageState.Failed, attempt, Error: reason);
+    private StageStatusChanged Failed(int attempt, string reason, string errorType)
+        => new(stage.Name, StageState.Failed, attempt, Error: reason, ErrorType: errorType);
 
-    private Task PublishStatusAsync(EventEnvelope input, StageStatusChanged status, CancellationToken cancellationToken)
+    /// <summary>Attempt <paramref name="attempt"/> failed transiently; the next one runs no earlier than <paramref name="next"/>.</summary>
+    private StageStatusChanged Retrying(int attempt, DateTimeOffset next, string reason)
+        => new(stage.Name, StageState.Retrying, attempt, Error: reason, NextAttemptAt: next, ErrorType: "transient");
+
+    private Task PublishStatusAsync(EventEnvelope input, int replays, StageStatusChanged status, CancellationToken cancellationToken)
         => options.ReportStatus
-            ? PublishAsync([EventRecords.ToRecord(Topics.DocumentsStatus, StatusEnvelope(input, status))], cancellationToken)
+            ? PublishAsync([EventRecords.ToRecord(Topics.DocumentsStatus, StatusEnvelope(input, replays, status))], cancellationToken)
             : Task.CompletedTask;
 
-    private EventEnvelope StatusEnvelope(EventEnvelope input, StageStatusChanged status)
+    /// <summary>
+    /// The status event, with an id that is the same each time the same delivery reports the same thing (a
+    /// redelivery changes nothing in the status) and new for a replay, whose attempts start over.
+    /// </summary>
+    private EventEnvelope StatusEnvelope(EventEnvelope input, int replays, StageStatusChanged status)
     {
+        var source = replays == 0 ? input.Id : Ids.Derive(input.Id, "replay", replays.ToString(CultureInfo.InvariantCulture));
         var id = Ids.Derive(
-            "status", input.Id, status.Stage, status.State.ToString(),
+            "status", source, status.Stage, status.State.ToString(),
             status.Attempt.ToString(CultureInfo.InvariantCulture),
             status.Progress?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
         return EventEnvelope.Create(Topics.DocumentsStatus, input.Tenant, input.DocumentId, status, id, time.GetUtcNow());

@@ -2,8 +2,11 @@ using Microsoft.Data.Sqlite;
 
 namespace Sluice.Embedded.Internal.Stores;
 
-/// <summary>A store's SQLite file in WAL mode: pooled connections, its schema created once per process.</summary>
-internal sealed class SqliteFile(string path, string schema)
+/// <summary>
+/// A store's SQLite file in WAL mode: pooled connections, its schema created (and an older file upgraded, when
+/// the store has an upgrade step) once per process.
+/// </summary>
+internal sealed class SqliteFile(string path, string schema, Action<SqliteConnection>? upgrade = null)
 {
     private readonly SqliteConnectionFactory _connections = new(path, SqliteSynchronousMode.Full, TimeSpan.FromSeconds(30), pooling: true);
     private readonly Lock _schemaLock = new();
@@ -44,6 +47,7 @@ internal sealed class SqliteFile(string path, string schema)
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA journal_mode = WAL;\n" + schema;
             command.ExecuteNonQuery();
+            upgrade?.Invoke(connection);
             _ready = true;
         }
     }

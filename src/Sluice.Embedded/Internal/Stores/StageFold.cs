@@ -3,7 +3,11 @@ using Sluice.Core.Ports;
 
 namespace Sluice.Embedded.Internal.Stores;
 
-/// <summary>Pure rules that fold status events into stage and document state.</summary>
+/// <summary>
+/// Pure rules that fold status events into stage and document state. Events are folded in the order of the status
+/// topic (one partition per document), which is the order a stage published them; the rules below keep a stage from
+/// going back when a report arrives after a later one (a retry consumed elsewhere may report its attempt first).
+/// </summary>
 internal static class StageFold
 {
     public static StageStatus Apply(StageStatus? current, StageStatusChanged change, DateTimeOffset at)
@@ -16,6 +20,18 @@ internal static class StageFold
                 => previous with { Progress = progress },
             StageState.Running when change.Progress is not null => previous,
             StageState.Running => new StageStatus(StageState.Running, previous.Attempts + 1, at, null, null, 0),
+            StageState.Retrying when IsStaleRetry(previous, at) => previous,
+            StageState.Retrying => previous with
+            {
+                State = StageState.Retrying,
+                Attempts = Math.Max(previous.Attempts, 1),
+                StartedAt = previous.StartedAt ?? at,
+                FinishedAt = null,
+                Error = change.Error,
+                ErrorType = change.ErrorType,
+                Progress = null,
+                NextAttemptAt = change.NextAttemptAt,
+            },
             StageState.Succeeded => previous with
             {
                 State = StageState.Succeeded,
@@ -23,7 +39,9 @@ internal static class StageFold
                 StartedAt = previous.StartedAt ?? at,
                 FinishedAt = at,
                 Error = null,
+                ErrorType = null,
                 Progress = 1,
+                NextAttemptAt = null,
             },
             StageState.Failed or StageState.DeadLettered => previous with
             {
@@ -32,10 +50,22 @@ internal static class StageFold
                 StartedAt = previous.StartedAt ?? at,
                 FinishedAt = at,
                 Error = change.Error,
+                ErrorType = change.ErrorType,
+                NextAttemptAt = null,
             },
             _ => previous,
         };
     }
+
+    /// <summary>
+    /// A retry report is about an attempt that already ended, so it is stale when the stage has moved past that
+    /// attempt: it finished (an attempt's own Running always comes before its retry report, so a final state
+    /// here is a later attempt's), or an attempt started after the report was made (the next attempt starts no
+    /// earlier than the report plus the retry delay).
+    /// </summary>
+    private static bool IsStaleRetry(StageStatus previous, DateTimeOffset at)
+        => previous.State is StageState.Succeeded or StageState.Failed or StageState.DeadLettered
+           || previous.StartedAt > at;
 
     /// <summary>
     /// Failed if any stage failed, dead-lettered if any stage dead-lettered the document; completed when every

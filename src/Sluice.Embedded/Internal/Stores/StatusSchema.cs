@@ -1,7 +1,42 @@
+using Microsoft.Data.Sqlite;
+
 namespace Sluice.Embedded.Internal.Stores;
 
 internal static class StatusSchema
 {
+    /// <summary>Columns added after a table's first version: a file made by an older build gets them on open.</summary>
+    private static readonly (string Table, string Column, string Type)[] AddedColumns =
+    [
+        ("stages", "next_attempt_at", "TEXT"),
+        ("stages", "error_type", "TEXT"),
+    ];
+
+    /// <summary>
+    /// Adds the columns an existing file lacks, in one write transaction, so processes opening the file at
+    /// the same time do not both add them.
+    /// </summary>
+    public static void Upgrade(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        foreach (var (table, column, type) in AddedColumns)
+        {
+            using var exists = connection.CreateCommand();
+            exists.Transaction = transaction;
+            exists.CommandText = "SELECT COUNT(*) FROM pragma_table_info($table) WHERE name = $column";
+            exists.Parameters.AddWithValue("$table", table);
+            exists.Parameters.AddWithValue("$column", column);
+            if (Convert.ToInt64(exists.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                using var alter = connection.CreateCommand();
+                alter.Transaction = transaction;
+                alter.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {type}";
+                alter.ExecuteNonQuery();
+            }
+        }
+
+        transaction.Commit();
+    }
+
     public const string Sql = """
         CREATE TABLE IF NOT EXISTS documents (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -30,6 +65,8 @@ internal static class StatusSchema
             finished_at TEXT,
             error TEXT,
             progress REAL,
+            next_attempt_at TEXT,
+            error_type TEXT,
             PRIMARY KEY (document_id, stage)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS document_blobs (
