@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Sluice.Core.Events;
@@ -10,7 +12,8 @@ namespace Sluice.Server.Tests.Llm;
 
 /// <summary>
 /// A failing LLM provider, on the embedded log and on Kafka: an outage opens the circuit and pauses summaries
-/// without spending their attempts, and rate limits are waited out.
+/// without spending their attempts, rate limits are waited out, and what was dead-lettered is summarized once
+/// when replayed.
 /// </summary>
 public sealed class LlmOutageTests
 {
@@ -131,6 +134,61 @@ public sealed class LlmOutageTests
 
         await AssertSummarizedOnceAsync(host, ids, fake);
         Assert.Empty(await host.ReadAllAsync(Topics.DeadLetter("summarize")));
+    }
+
+    [Theory]
+    [InlineData("embedded")]
+    [InlineData("kafka")]
+    public async Task SummariesThatExhaustedTheirRetries_AreDeadLettered_AndReplayingThem_SummarizesEachDocumentOnce(string log)
+    {
+        await using var fake = new FakeLlmServer();
+        var endpoint = await fake.StartAsync(new FakeLlmOptions { Rate500 = 1.0 }, Ct);
+        await using var host = await SluiceTestHost.StartOnAsync(
+            log,
+            LlmSettings(endpoint, new()
+            {
+                ["Sluice:Llm:CircuitMinimumThroughput"] = "1000", // every attempt reaches the provider: nothing pauses
+                ["Sluice:RetryDelays"] = "1s",
+            }),
+            s => s.AddSingleton<IEmbedder, HashingEmbedder>());
+
+        var ids = await UploadAsync(host, "is parked while the model fails. It is replayed once the model is back. One summary, not two.", count: 3);
+        foreach (var id in ids)
+        {
+            Assert.Equal("dead_lettered", (await host.WaitForTerminalAsync(id, TimeSpan.FromSeconds(60))).Status);
+        }
+
+        Assert.Equal(2 * ids.Count, fake.Stats.ServerErrors); // two attempts each: the first and one retry tier
+        List<DeadLetterResponse> parked = [];
+        for (var i = 0; i < 100 && parked.Count < ids.Count; i++)
+        {
+            await Task.Delay(100, Ct);
+            var page = await host.Client.GetFromJsonAsync<DeadLetterPage>(new Uri("/v1/dead-letters?stage=summarize&state=parked", UriKind.Relative), Ct);
+            parked = [.. page!.Items.Where(d => ids.Contains(d.DocumentId!))];
+        }
+
+        Assert.Equal(ids.Order(), parked.Select(d => d.DocumentId!).Order());
+        fake.Options = new FakeLlmOptions();
+        foreach (var deadLetter in parked)
+        {
+            using var replay = await host.Client.PostAsync(new Uri($"/v1/dead-letters/{deadLetter.Id}/replay", UriKind.Relative), null, Ct);
+            Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        }
+
+        foreach (var id in ids)
+        {
+            var status = "dead_lettered";
+            for (var i = 0; i < 600 && status != "completed"; i++)
+            {
+                await Task.Delay(100, Ct);
+                status = (await host.GetAsync(id)).Status;
+            }
+
+            Assert.Equal("completed", status);
+        }
+
+        await AssertSummarizedOnceAsync(host, ids, fake);
+        Assert.Equal(ids.Count, (await host.ReadAllAsync(Topics.DeadLetter("summarize"))).Count); // the first failures only
     }
 
     private static Dictionary<string, string?> LlmSettings(Uri endpoint, Dictionary<string, string?> extra)
