@@ -9,7 +9,7 @@ using Sluice.Server.Dev;
 
 namespace Sluice.Server.Tests;
 
-/// <summary>Retry topics and dead letters on the embedded log: failures never block the input topic and never lose an event.</summary>
+/// <summary>Retry topics and dead letters, on the embedded log and on Kafka: failures never block the input topic and never lose an event.</summary>
 public sealed class RetryAndDeadLetterTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -25,17 +25,17 @@ public sealed class RetryAndDeadLetterTests
     public async Task TransientProviderFailures_GoThroughTheRetryTopics_AndTheDocumentCompletes(string log)
     {
         var embedder = new FlakyEmbedder(failures: 2);
-        await using var host = await StartAsync(log, ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
+        await using var host = await SluiceTestHost.StartOnAsync(log, ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
 
         var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("A provider that fails twice, then answers."), "flaky.txt");
         var done = await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60));
 
         Assert.Equal("completed", done.Status);
         Assert.True(done.Stages["embed"].Attempts + done.Stages["summarize"].Attempts >= 3, "the failed attempts should show in the stages' attempt counts");
-        var retried = await ReadAllAsync(host, Topics.Retry("embed", TimeSpan.FromSeconds(1)), Topics.Retry("summarize", TimeSpan.FromSeconds(1)));
+        var retried = await host.ReadAllAsync(Topics.Retry("embed", TimeSpan.FromSeconds(1)), Topics.Retry("summarize", TimeSpan.FromSeconds(1)));
         Assert.NotEmpty(retried);
         Assert.All(retried, r => Assert.Equal("transient", r.Headers[Headers.ErrorType]));
-        Assert.Empty(await ReadAllAsync(host, Topics.DeadLetter("embed"), Topics.DeadLetter("summarize")));
+        Assert.Empty(await host.ReadAllAsync(Topics.DeadLetter("embed"), Topics.DeadLetter("summarize")));
     }
 
     [Theory]
@@ -44,7 +44,7 @@ public sealed class RetryAndDeadLetterTests
     public async Task ExhaustedRetries_ParkTheEventOnTheDeadLetterTopic_WithItsContext_AndTheDocumentIsDeadLettered(string log)
     {
         var embedder = new FlakyEmbedder(failures: int.MaxValue);
-        await using var host = await StartAsync(log, ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
+        await using var host = await SluiceTestHost.StartOnAsync(log, ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
 
         var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("A provider that never answers."), "down.txt");
         var done = await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60));
@@ -52,7 +52,7 @@ public sealed class RetryAndDeadLetterTests
         Assert.Equal("dead_lettered", done.Status);
         Assert.Contains(done.Error!.Stage, new[] { "embed", "summarize" });
         Assert.Contains("gave up after 3 attempts", done.Error.Reason, StringComparison.Ordinal);
-        var dead = Assert.Single(await ReadAllAsync(host, Topics.DeadLetter(done.Error.Stage)));
+        var dead = Assert.Single(await host.ReadAllAsync(Topics.DeadLetter(done.Error.Stage)));
         Assert.Equal(document.Id, dead.Key);
         Assert.Equal(document.Id, dead.Headers[Headers.DocumentId]);
         Assert.Equal("3", dead.Headers[Headers.Attempts]);
@@ -72,7 +72,7 @@ public sealed class RetryAndDeadLetterTests
     {
         await using var fake = new FakeLlmServer();
         var endpoint = await fake.StartAsync(new FakeLlmOptions { Rate429 = 1.0, RetryAfterSeconds = 1 }, Ct);
-        await using var host = await StartAsync(
+        await using var host = await SluiceTestHost.StartOnAsync(
             log,
             new Dictionary<string, string?>
             {
@@ -135,7 +135,7 @@ public sealed class RetryAndDeadLetterTests
     [InlineData("kafka")]
     public async Task APoisonEvent_IsDeadLetteredAfterOneAttempt_AndThePartitionKeepsFlowing(string log)
     {
-        await using var host = await StartAsync(
+        await using var host = await SluiceTestHost.StartOnAsync(
             log,
             new Dictionary<string, string?> { ["Sluice:RetryDelays"] = "1s", ["Sluice:Partitions"] = "1" },
             s => s.AddSingleton<IEmbedder, HashingEmbedder>());
@@ -147,7 +147,7 @@ public sealed class RetryAndDeadLetterTests
         var after = await host.AcceptAsync(Encoding.UTF8.GetBytes("Uploaded after the poison event, on the same partition."), "after.txt");
 
         Assert.Equal("completed", (await host.WaitForTerminalAsync(after.Id, TimeSpan.FromSeconds(60))).Status);
-        var dead = Assert.Single(await ReadAllAsync(host, Topics.DeadLetter("extract")));
+        var dead = Assert.Single(await host.ReadAllAsync(Topics.DeadLetter("extract")));
         Assert.Equal("poison", dead.Key);
         Assert.Equal("invalid-event", dead.Headers[Headers.ErrorType]);
         Assert.Equal("1", dead.Headers[Headers.Attempts]);
@@ -175,7 +175,7 @@ public sealed class RetryAndDeadLetterTests
         ConsumedRecord? dead = null;
         for (var i = 0; i < 100 && dead is null; i++)
         {
-            dead = (await ReadAllAsync(host, Topics.DeadLetter("extract"))).SingleOrDefault(r => r.Key == documentId);
+            dead = (await host.ReadAllAsync(Topics.DeadLetter("extract"))).SingleOrDefault(r => r.Key == documentId);
         }
 
         Assert.NotNull(dead);
@@ -191,7 +191,7 @@ public sealed class RetryAndDeadLetterTests
     public async Task DeadLetters_AreListedWithTheirContext_AndReplayingThem_CompletesTheDocument(string log)
     {
         var embedder = new FlakyEmbedder(failures: int.MaxValue);
-        await using var host = await StartAsync(log, ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
+        await using var host = await SluiceTestHost.StartOnAsync(log, ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
         var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("Parked while the provider is down, replayed once it is back."), "replay.txt");
         Assert.Equal("dead_lettered", (await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60))).Status);
 
@@ -252,7 +252,7 @@ public sealed class RetryAndDeadLetterTests
     public async Task AReplayThatFailsAgain_ShowsItsRunAndItsRetries_ThenIsDeadLetteredAgain(string log)
     {
         var embedder = new FlakyEmbedder(failures: int.MaxValue);
-        await using var host = await StartAsync(log, ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
+        await using var host = await SluiceTestHost.StartOnAsync(log, ShortRetries, s => s.AddSingleton<IEmbedder>(embedder));
         var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("Parked, replayed while the provider is still down, parked again."), "again.txt");
         Assert.Equal("dead_lettered", (await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60))).Status);
         DeadLetterResponse? parked = null;
@@ -285,49 +285,6 @@ public sealed class RetryAndDeadLetterTests
         Assert.Equal("dead_lettered", current.Status);
         Assert.Equal(6, current.Stages["embed"].Attempts);
         Assert.Equal("transient", current.Stages["embed"].ErrorType);
-    }
-
-    /// <summary>A whole Sluice on the embedded log, or on Kafka (a mock cluster of its own, so injected state never leaks).</summary>
-    private static async Task<SluiceTestHost> StartAsync(string log, Dictionary<string, string?> settings, Action<IServiceCollection> services)
-    {
-        if (log == "embedded")
-        {
-            return await SluiceTestHost.StartAsync(settings, services);
-        }
-
-        var cluster = Sluice.Kafka.KafkaMockCluster.Start(brokers: 1);
-        var partitions = settings.TryGetValue("Sluice:Partitions", out var p) && p is not null ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : 3;
-        var delays = new SluiceOptions { RetryDelays = settings["Sluice:RetryDelays"]! }.RetryDelayList;
-        foreach (var spec in Hosting.TopicProvisioner.Specs(partitions, retryDelays: delays))
-        {
-            cluster.CreateTopic(spec.Name, spec.Partitions);
-        }
-
-        var kafka = new Dictionary<string, string?>(settings)
-        {
-            ["Sluice:Transport"] = "kafka",
-            ["Sluice:Partitions"] = partitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Sluice:Kafka:BootstrapServers"] = cluster.BootstrapServers,
-            ["Sluice:Kafka:SessionTimeout"] = "00:00:06",
-        };
-        return await SluiceTestHost.StartAsync(kafka, services, cluster);
-    }
-
-    /// <summary>Everything on the topics so far, read by a group of its own.</summary>
-    private static async Task<List<ConsumedRecord>> ReadAllAsync(SluiceTestHost host, params string[] topics)
-    {
-        var log = host.Services.GetRequiredService<IEventLog>();
-        await using var consumer = log.CreateConsumer(new ConsumerSettings($"reader-{Guid.NewGuid():N}", topics));
-        var records = new List<ConsumedRecord>();
-        var quiet = 0;
-        while (quiet < 5)
-        {
-            var batch = await consumer.PollAsync(100, TimeSpan.FromMilliseconds(200), Ct);
-            records.AddRange(batch);
-            quiet = batch.Count == 0 ? quiet + 1 : 0;
-        }
-
-        return records;
     }
 
     /// <summary>Fails the first <c>failures</c> calls as an unavailable provider would, then embeds.</summary>

@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Sluice.Core.Ports;
+using Sluice.Kafka;
 using Sluice.Server.Api;
+using Sluice.Server.Hosting;
 
 namespace Sluice.Server.Tests;
 
@@ -52,6 +55,43 @@ public sealed class SluiceTestHost : IAsyncDisposable
         app.MapSluice();
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new SluiceTestHost(app, directory, owned);
+    }
+
+    /// <summary>
+    /// A whole Sluice on the event log a theory names: <c>embedded</c> (SQLite) or <c>kafka</c> (a librdkafka mock
+    /// cluster of its own, so injected state never leaks between tests, disposed with the host).
+    /// </summary>
+    /// <param name="log"><c>embedded</c> or <c>kafka</c>.</param>
+    /// <param name="settings">Configuration on top of the test defaults; <c>Sluice:Partitions</c> and <c>Sluice:RetryDelays</c> also shape the Kafka topics.</param>
+    /// <param name="services">Changes to the services (e.g. a stand-in embedder).</param>
+    public static async Task<SluiceTestHost> StartOnAsync(
+        string log, IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (log == "embedded")
+        {
+            return await StartAsync(settings, services);
+        }
+
+        Assert.Equal("kafka", log);
+        var cluster = KafkaMockCluster.Start(brokers: 1);
+        var partitions = settings.TryGetValue("Sluice:Partitions", out var p) && p is not null ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : 3;
+        var delays = settings.TryGetValue("Sluice:RetryDelays", out var d) && d is not null
+            ? new SluiceOptions { RetryDelays = d }.RetryDelayList
+            : TopicProvisioner.DefaultRetryDelays;
+        foreach (var spec in TopicProvisioner.Specs(partitions, retryDelays: delays))
+        {
+            cluster.CreateTopic(spec.Name, spec.Partitions);
+        }
+
+        var kafka = new Dictionary<string, string?>(settings)
+        {
+            ["Sluice:Transport"] = "kafka",
+            ["Sluice:Partitions"] = partitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Sluice:Kafka:BootstrapServers"] = cluster.BootstrapServers,
+            ["Sluice:Kafka:SessionTimeout"] = "00:00:06",
+        };
+        return await StartAsync(kafka, services, cluster);
     }
 
     /// <summary>Uploads <paramref name="content"/> as the multipart field <c>file</c>.</summary>
@@ -104,6 +144,28 @@ public sealed class SluiceTestHost : IAsyncDisposable
 
     public async Task<ChunkPage> ChunksAsync(string id, int limit = 500)
         => (await Client.GetFromJsonAsync<ChunkPage>(new Uri($"/v1/documents/{id}/chunks?limit={limit}", UriKind.Relative), TestContext.Current.CancellationToken))!;
+
+    /// <summary>
+    /// Everything on the topics so far, read by a group of its own: once the group has its partitions, until
+    /// five polls in a row come back empty.
+    /// </summary>
+    public async Task<List<ConsumedRecord>> ReadAllAsync(params string[] topics)
+    {
+        var log = Services.GetRequiredService<IEventLog>();
+        await using var consumer = log.CreateConsumer(new ConsumerSettings($"reader-{Guid.NewGuid():N}", topics));
+        var records = new List<ConsumedRecord>();
+        var joinedBy = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var quiet = 0;
+        while (quiet < 5)
+        {
+            var batch = await consumer.PollAsync(100, TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken);
+            records.AddRange(batch);
+            var joined = consumer.Assignment.Count > 0 || DateTime.UtcNow > joinedBy; // Kafka: joining a group takes a moment
+            quiet = batch.Count == 0 && joined ? quiet + 1 : 0;
+        }
+
+        return records;
+    }
 
     public async ValueTask DisposeAsync()
     {
