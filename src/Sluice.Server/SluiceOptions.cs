@@ -61,6 +61,13 @@ public sealed class SluiceOptions
     [Range(1, 256)]
     public int EmbedParallelism { get; set; } = 8;
 
+    /// <summary>
+    /// Whether stages running in the API's process hold off fetching new work (up to half a second at a time)
+    /// while uploads are being acknowledged, so a burst is accepted first and processed right after. Stages in
+    /// worker processes never wait.
+    /// </summary>
+    public bool YieldToUploads { get; set; } = true;
+
     /// <summary>Most texts merged into one call of the embedder.</summary>
     [Range(1, 4096)]
     public int EmbedBatchTexts { get; set; } = 64;

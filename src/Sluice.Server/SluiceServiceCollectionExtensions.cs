@@ -100,6 +100,7 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton<TopicProvisioner>();
         services.AddHostedService(sp => sp.GetRequiredService<TopicProvisioner>());
         services.AddSingleton<IngestionService>();
+        services.AddSingleton<ForegroundActivity>();
         services.AddSingleton<DocumentDeletionService>();
 
         services.AddOptions<ExtractionOptions>().BindConfiguration("Sluice:Extraction").ValidateDataAnnotations().ValidateOnStart();
@@ -157,6 +158,7 @@ public static class SluiceServiceCollectionExtensions
             MaxParallelism = name is StageNames.Embed or StageNames.Summarize ? options.EmbedParallelism : options.StageParallelism,
             ReportStatus = name != StageNames.StatusProjection,
             RetryDelays = name == StageNames.StatusProjection ? [] : options.RetryDelayList,
+            Foreground = options.YieldToUploads ? services.GetRequiredService<ForegroundActivity>() : null,
         };
         return new StageRunner(
             stage, services.GetRequiredService<IEventLog>(), runnerOptions,

@@ -252,6 +252,11 @@ public sealed class StageRunner(
 
                     ReleaseDue(lanes);
                     SyncPauses();
+                    if (Options.Foreground is { } foreground)
+                    {
+                        await foreground.WaitForIdleAsync(Options.MaxYield, stoppingToken);
+                    }
+
                     var records = await _consumer.PollAsync(Options.MaxInFlightPerPartition, Options.PollTimeout, stoppingToken);
                     foreach (var record in records)
                     {

@@ -43,6 +43,15 @@ public sealed class StageRunnerOptions
     /// <summary>On shutdown, how long in-flight work may finish before it is abandoned (and redelivered later).</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Foreground work (uploads being acknowledged) in this process that the stage yields to before each fetch;
+    /// null for none.
+    /// </summary>
+    public ForegroundActivity? Foreground { get; set; }
+
+    /// <summary>Longest the stage holds off one fetch for <see cref="Foreground"/> work, so it keeps moving under sustained load.</summary>
+    public TimeSpan MaxYield { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Least time between two progress reports of one record.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 

@@ -32,6 +32,7 @@ public sealed partial class IngestionService(
     IEventLog log,
     IOptions<SluiceOptions> options,
     TimeProvider time,
+    ForegroundActivity foreground,
     ILogger<IngestionService> logger) : IAsyncDisposable
 {
     private readonly IEventProducer _producer = log.CreateProducer();
@@ -40,6 +41,7 @@ public sealed partial class IngestionService(
         Stream content, string? fileName, string? contentType, string tenant, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
+        using var acknowledging = foreground.Begin();
         var head = new byte[FormatSniffer.HeadLength];
         var headLength = await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
         var name = FileNames.Sanitize(fileName);

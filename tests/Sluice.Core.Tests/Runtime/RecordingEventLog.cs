@@ -59,8 +59,14 @@ internal sealed class RecordingEventLog(int failConsumerNumber = 0) : IEventLog
 
         public IReadOnlyCollection<TopicPartition> Assignment => [];
 
+        private int _polls;
+
+        /// <summary>Calls of <see cref="PollAsync"/> so far.</summary>
+        public int Polls => Volatile.Read(ref _polls);
+
         public async Task<IReadOnlyList<ConsumedRecord>> PollAsync(int maxRecords, TimeSpan timeout, CancellationToken cancellationToken = default)
         {
+            Interlocked.Increment(ref _polls);
             await Task.Delay(timeout, cancellationToken);
             return [];
         }
