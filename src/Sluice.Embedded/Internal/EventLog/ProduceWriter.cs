@@ -8,7 +8,8 @@ namespace Sluice.Embedded.Internal.EventLog;
 /// <summary>
 /// Group commit: produce calls queue in a bounded channel; one loop takes whatever is waiting and writes it
 /// in one transaction, then acknowledges every call of the batch. A call's records are never split across
-/// transactions.
+/// transactions. The loop has a thread of its own: it blocks in SQLite and in fsync, and on the thread pool its
+/// next turn would queue behind the very requests waiting for it.
 /// </summary>
 internal sealed class ProduceWriter : IAsyncDisposable
 {
@@ -42,7 +43,24 @@ internal sealed class ProduceWriter : IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _loop = Task.Run(RunAsync);
+        var loop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _loop = loop.Task;
+        new Thread(() =>
+        {
+            try
+            {
+                Run();
+                loop.TrySetResult();
+            }
+            catch (Exception exception)
+            {
+                loop.TrySetException(exception);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "sluice-log-writer",
+        }.Start();
     }
 
     /// <summary>Transactions committed so far (each holds one or more produce calls).</summary>
@@ -68,13 +86,13 @@ internal sealed class ProduceWriter : IAsyncDisposable
         await _loop;
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
         var batch = new List<ProduceRequest>();
         SqliteConnection? connection = null;
         try
         {
-            while (await _queue.Reader.WaitToReadAsync())
+            while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
                 long bytes = 0;
                 while (batch.Count < MaxBatchRequests && bytes < MaxBatchBytes && _queue.Reader.TryRead(out var request))
