@@ -155,7 +155,16 @@ public static class SluiceServiceCollectionExtensions
         };
         var runnerOptions = new StageRunnerOptions
         {
-            MaxParallelism = name is StageNames.Embed or StageNames.Summarize ? options.EmbedParallelism : options.StageParallelism,
+            MaxParallelism = name switch
+            {
+                StageNames.Embed => options.EmbedParallelism,
+
+                // With an LLM, the provider guard sets how many calls run at once; the stage must not cap it lower.
+                StageNames.Summarize when options.Summarizer == "llm" => Math.Max(
+                    options.EmbedParallelism, services.GetRequiredService<IOptions<LlmOptions>>().Value.MaxConcurrency),
+                StageNames.Summarize => options.EmbedParallelism,
+                _ => options.StageParallelism,
+            },
             ReportStatus = name != StageNames.StatusProjection,
             RetryDelays = name == StageNames.StatusProjection ? [] : options.RetryDelayList,
             Foreground = options.YieldToUploads ? services.GetRequiredService<ForegroundActivity>() : null,

@@ -220,7 +220,7 @@ internal static class BurstBench
 
         /// <summary>
         /// Warms the server up before the measured burst, as a server in service is warm: every client opens its
-        /// connection, and rounds of uploads run until the JIT has settled (its tiered recompilation of the hot
+        /// connection, and rounds of uploads (at most 5) run until the JIT has settled (its tiered recompilation of the hot
         /// path otherwise takes a core during the burst). These documents are not in the latency figures.
         /// </summary>
         public async Task<List<string>> WarmUpAsync(HttpClient http, string pathFormat, HttpStatusCode success, CancellationToken cancellationToken)
@@ -237,7 +237,7 @@ internal static class BurstBench
                 rounds++;
                 await Task.Delay(500, cancellationToken); // background tier-up runs shortly after the calls
             }
-            while (warmup > 0 && rounds < 20 && System.Runtime.JitInfo.GetCompiledMethodCount() - compiled > compiled / 100);
+            while (warmup > 0 && rounds < 5 && System.Runtime.JitInfo.GetCompiledMethodCount() - compiled > compiled / 100);
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"warm-up: {ok.Count}/{rounds * warmup} uploads in {rounds} rounds, {clock.Elapsed.TotalSeconds:F1} s, until the JIT settled (not in the figures below)"));
