@@ -46,6 +46,7 @@ internal sealed class SqliteWriteQueue : IDisposable
     public long CommittedBatches => Interlocked.Read(ref _batches);
 
     /// <summary>Runs <paramref name="work"/> in the next group transaction and returns its result once that transaction is durable.</summary>
+    /// <remarks>Work is not cancelled once queued; <paramref name="cancellationToken"/> ends the wait for it.</remarks>
     public Task<T> RunAsync<T>(Func<Statements, T> work, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
@@ -53,7 +54,9 @@ internal sealed class SqliteWriteQueue : IDisposable
         EnsureStarted();
         var item = new Work<T>(work, cancellationToken);
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(item), this);
-        return item.Task;
+
+        // A caller that gives up stops waiting; its write, once queued, may still commit (every write here is idempotent).
+        return item.Task.WaitAsync(cancellationToken);
     }
 
     public void Dispose()
