@@ -151,7 +151,7 @@ internal static class BurstBench
         using var guard = new ProviderGuard("llm", llmOptions.ToGuardOptions());
         var summarizer = new LlmSummarizer(LlmSummarizer.CreateChatClient(llmOptions), llmOptions, guard);
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Error);
         await using var app = builder.Build();
