@@ -9,9 +9,9 @@ using Sluice.Embedded.Internal.Blobs;
 namespace Sluice.Embedded;
 
 /// <summary>
-/// Content-addressed blobs in a local directory: <c>ROOT/sha256/ab/cd/&lt;hash&gt;</c>. An upload is hashed while
-/// it is written to a temporary file, which is flushed to disk, renamed into place and its directory flushed, so a
-/// blob that exists is complete and survives a power loss; the same bytes are stored once.
+/// Content-addressed blobs in a local directory: <c>ROOT/sha256/ab/cd/&lt;hash&gt;</c>. A new blob is written to a
+/// temporary file, flushed to disk, renamed into place and its directory flushed, so a blob that exists is complete
+/// and survives a power loss; the same bytes are stored once.
 /// </summary>
 /// <remarks>
 /// Uploads up to <see cref="SmallBlobBytes"/> are read into memory, hashed, and written in one go only when the
