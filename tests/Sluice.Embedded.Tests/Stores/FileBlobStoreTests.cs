@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
@@ -34,17 +35,32 @@ public sealed class FileBlobStoreTests : IDisposable
         Assert.Equal(bytes, copy.ToArray());
     }
 
-    [Fact]
-    public async Task Put_SameBytesTwice_StoresOneFile()
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(FileBlobStore.SmallBlobBytes + 1)]
+    public async Task Put_SameBytesTwice_StoresOneCopy(int size)
     {
-        var bytes = RandomNumberGenerator.GetBytes(1000);
+        var bytes = RandomNumberGenerator.GetBytes(size);
 
         var first = await _store.PutAsync(new MemoryStream(bytes), "text/plain", cancellationToken: Ct);
         var second = await _store.PutAsync(new MemoryStream(bytes), "text/plain", cancellationToken: Ct);
 
         Assert.Equal(first, second);
-        Assert.Single(Directory.EnumerateFiles(Path.Combine(_root, "sha256"), "*", SearchOption.AllDirectories));
+        Assert.Equal(1, StoredCopies());
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "tmp")));
+    }
+
+    [Theory]
+    [InlineData(100, 0)]
+    [InlineData(FileBlobStore.SmallBlobBytes, 0)]
+    [InlineData(FileBlobStore.SmallBlobBytes + 1, 1)]
+    public async Task Put_KeepsSmallBlobsInTheTable_AndLargerOnesAsFiles(int size, int files)
+    {
+        var reference = await _store.PutAsync(new MemoryStream(RandomNumberGenerator.GetBytes(size)), "text/plain", cancellationToken: Ct);
+
+        Assert.Equal(files, BlobFiles().Count);
+        Assert.Equal(1 - files, SmallRows());
+        Assert.True(await _store.ExistsAsync(reference, Ct));
     }
 
     [Fact]
@@ -52,7 +68,7 @@ public sealed class FileBlobStoreTests : IDisposable
     {
         await Assert.ThrowsAsync<BlobTooLargeException>(() => _store.PutAsync(new MemoryStream(new byte[10_001]), "text/plain", 10_000, Ct));
 
-        Assert.Empty(Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories));
+        Assert.Equal(0, StoredCopies());
     }
 
     [Theory]
@@ -87,29 +103,88 @@ public sealed class FileBlobStoreTests : IDisposable
         await Assert.ThrowsAsync<BlobTooLargeException>(
             () => _store.PutAsync(new TricklingStream(new byte[limit + 1], 50_000), "text/plain", limit, Ct));
 
-        Assert.Empty(Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories));
+        Assert.Equal(0, StoredCopies());
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "tmp")));
     }
 
-    [Fact]
-    public async Task Put_OfTheSameBytesByManyCallersAtOnce_StoresOneCompleteFile()
+    [Theory]
+    [InlineData(20_000)]
+    [InlineData(FileBlobStore.SmallBlobBytes + 20_000)]
+    public async Task Put_OfTheSameBytesByManyCallersAtOnce_StoresOneCompleteCopy(int size)
     {
-        var bytes = RandomNumberGenerator.GetBytes(20_000);
+        var bytes = RandomNumberGenerator.GetBytes(size);
 
         var references = await Task.WhenAll(Enumerable.Range(0, 64).Select(
             _ => Task.Run(() => _store.PutAsync(new MemoryStream(bytes), "text/plain", cancellationToken: Ct), Ct)));
 
-        Assert.Single(references.Distinct());
-        var file = Assert.Single(Directory.EnumerateFiles(Path.Combine(_root, "sha256"), "*", SearchOption.AllDirectories));
-        Assert.Equal(bytes, await File.ReadAllBytesAsync(file, Ct));
+        var reference = Assert.Single(references.Distinct());
+        Assert.Equal(1, StoredCopies());
+        await using var read = await _store.OpenReadAsync(reference, Ct);
+        using var copy = new MemoryStream();
+        await read.CopyToAsync(copy, Ct);
+        Assert.Equal(bytes, copy.ToArray());
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "tmp")));
     }
 
     [Fact]
-    public async Task Read_OfATamperedBlob_FailsIntegrityCheck()
+    public async Task Put_SmallBlob_IsThereForTheNextStoreOnTheSameDirectory()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(5_000);
+        var reference = await _store.PutAsync(new MemoryStream(bytes), "text/plain", cancellationToken: Ct);
+        _store.Dispose();
+
+        using var reopened = new FileBlobStore(Options.Create(new FileBlobStoreOptions { Root = _root }));
+        await using var read = await reopened.OpenReadAsync(reference, Ct);
+        using var copy = new MemoryStream();
+        await read.CopyToAsync(copy, Ct);
+
+        Assert.Equal(bytes, copy.ToArray());
+    }
+
+    [Fact]
+    public async Task Read_OfASmallBlobStoredAsAFileByAnEarlierVersion_ReturnsItsBytes()
+    {
+        var bytes = "kept as a file before small blobs moved into the table"u8.ToArray();
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var path = Path.Combine(_root, "sha256", sha256[..2], sha256[2..4], sha256);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllBytesAsync(path, bytes, Ct);
+        var reference = new BlobReference("blob:sha256:" + sha256, sha256, bytes.Length, "text/plain");
+
+        await using var read = await _store.OpenReadAsync(reference, Ct);
+        using var copy = new MemoryStream();
+        await read.CopyToAsync(copy, Ct);
+
+        Assert.Equal(bytes, copy.ToArray());
+        Assert.True(await _store.ExistsAsync(reference, Ct));
+        await _store.DeleteAsync(reference, Ct);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task Read_OfATamperedSmallBlob_FailsIntegrityCheck()
     {
         var reference = await _store.PutAsync(new MemoryStream("original content"u8.ToArray()), "text/plain", cancellationToken: Ct);
-        var path = Directory.EnumerateFiles(Path.Combine(_root, "sha256"), "*", SearchOption.AllDirectories).Single();
-        await File.WriteAllTextAsync(path, "tampered content", Ct);
+        using (var connection = OpenTable())
+        using (var tamper = connection.CreateCommand())
+        {
+            tamper.CommandText = "UPDATE blobs SET data = $data";
+            tamper.Parameters.AddWithValue("$data", "tampered content"u8.ToArray());
+            Assert.Equal(1, tamper.ExecuteNonQuery());
+        }
+
+        await using var read = await _store.OpenReadAsync(reference, Ct);
+
+        await Assert.ThrowsAsync<BlobIntegrityException>(() => read.CopyToAsync(Stream.Null, Ct));
+    }
+
+    [Fact]
+    public async Task Read_OfATamperedLargeBlob_FailsIntegrityCheck()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(FileBlobStore.SmallBlobBytes + 10);
+        var reference = await _store.PutAsync(new MemoryStream(bytes), "text/plain", cancellationToken: Ct);
+        bytes[^1] ^= 0xFF;
+        await File.WriteAllBytesAsync(Assert.Single(BlobFiles()), bytes, Ct);
 
         await using var read = await _store.OpenReadAsync(reference, Ct);
 
@@ -124,17 +199,49 @@ public sealed class FileBlobStoreTests : IDisposable
         await Assert.ThrowsAsync<BlobNotFoundException>(() => _store.OpenReadAsync(crafted, Ct));
     }
 
-    [Fact]
-    public async Task Delete_RemovesTheBlob_AndIsIdempotent()
+    [Theory]
+    [InlineData(3)]
+    [InlineData(FileBlobStore.SmallBlobBytes + 3)]
+    public async Task Delete_RemovesTheBlob_AndIsIdempotent(int size)
     {
-        var reference = await _store.PutAsync(new MemoryStream("bye"u8.ToArray()), "text/plain", cancellationToken: Ct);
+        var reference = await _store.PutAsync(new MemoryStream(RandomNumberGenerator.GetBytes(size)), "text/plain", cancellationToken: Ct);
 
         await _store.DeleteAsync(reference, Ct);
         await _store.DeleteAsync(reference, Ct);
 
         Assert.False(await _store.ExistsAsync(reference, Ct));
         await Assert.ThrowsAsync<BlobNotFoundException>(() => _store.OpenReadAsync(reference, Ct));
+        Assert.Equal(0, StoredCopies());
     }
+
+    private List<string> BlobFiles()
+    {
+        var directory = Path.Combine(_root, "sha256");
+        return Directory.Exists(directory) ? [.. Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)] : [];
+    }
+
+    private SqliteConnection OpenTable()
+    {
+        var connection = new SqliteConnection($"Data Source={Path.Combine(_root, FileBlobStore.SmallBlobFile)};Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
+    private long SmallRows()
+    {
+        if (!File.Exists(Path.Combine(_root, FileBlobStore.SmallBlobFile)))
+        {
+            return 0;
+        }
+
+        using var connection = OpenTable();
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM blobs";
+        return (long)count.ExecuteScalar()!;
+    }
+
+    /// <summary>Blobs held, as table rows and as files.</summary>
+    private long StoredCopies() => SmallRows() + BlobFiles().Count;
 
     public void Dispose()
     {

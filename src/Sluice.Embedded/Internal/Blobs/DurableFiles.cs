@@ -18,6 +18,7 @@ internal sealed partial class DurableFiles : IDisposable
 {
     private readonly BlockingCollection<Action> _work = [];
     private readonly Thread[] _threads;
+    private int _disposed;
 
     public DurableFiles(int threads)
     {
@@ -40,19 +41,6 @@ internal sealed partial class DurableFiles : IDisposable
         }
     }
 
-    /// <summary>Writes <paramref name="content"/> to <paramref name="tempPath"/>, flushes it, renames it to <paramref name="target"/> and flushes the directory.</summary>
-    public Task WriteAsync(string tempPath, string target, ReadOnlyMemory<byte> content)
-        => RunAsync(() =>
-        {
-            using (var handle = File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.Write))
-            {
-                RandomAccess.Write(handle, content.Span, 0);
-                RandomAccess.FlushToDisk(handle);
-            }
-
-            Publish(tempPath, target);
-        });
-
     /// <summary>Flushes the complete file at <paramref name="tempPath"/>, renames it to <paramref name="target"/> and flushes the directory.</summary>
     public Task CommitAsync(string tempPath, string target)
         => RunAsync(() =>
@@ -67,6 +55,11 @@ internal sealed partial class DurableFiles : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _work.CompleteAdding();
         foreach (var thread in _threads)
         {

@@ -23,6 +23,7 @@ internal sealed class ProduceWriter : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Task _loop;
+    private readonly WalCheckpointer _checkpointer;
     private long _committedBatches;
 
     public ProduceWriter(
@@ -43,6 +44,7 @@ internal sealed class ProduceWriter : IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        _checkpointer = new WalCheckpointer(connections.Open, "sluice-log-checkpoint");
         var loop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _loop = loop.Task;
         new Thread(() =>
@@ -84,6 +86,7 @@ internal sealed class ProduceWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop;
+        _checkpointer.Dispose();
     }
 
     private void Run()
@@ -130,7 +133,9 @@ internal sealed class ProduceWriter : IAsyncDisposable
     {
         try
         {
-            return _connections.Open();
+            var connection = _connections.Open();
+            WalCheckpointer.Prepare(connection);
+            return connection;
         }
         catch (SqliteException exception)
         {
@@ -170,6 +175,7 @@ internal sealed class ProduceWriter : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _committedBatches);
+        _checkpointer.Committed(connection);
         foreach (var topic in created)
         {
             _catalog.Remember(topic);

@@ -11,7 +11,8 @@ namespace Sluice.Embedded.Internal.Stores;
 /// </summary>
 /// <remarks>
 /// A unit that throws is rolled back to its savepoint and fails alone; the rest of the batch commits. A commit
-/// that fails fails the whole batch, so no caller is ever told "done" for a write that is not durable.
+/// that fails fails the whole batch, so no caller is ever told "done" for a write that is not durable. The log is
+/// checkpointed by a <see cref="WalCheckpointer"/>, not by the commits.
 /// </remarks>
 internal sealed class SqliteWriteQueue : IDisposable
 {
@@ -21,6 +22,7 @@ internal sealed class SqliteWriteQueue : IDisposable
     private readonly string _name;
     private readonly Channel<IWork> _queue = Channel.CreateUnbounded<IWork>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _startLock = new();
+    private readonly WalCheckpointer _checkpointer;
     private Thread? _thread;
     private long _batches;
 
@@ -28,6 +30,7 @@ internal sealed class SqliteWriteQueue : IDisposable
     {
         _open = open;
         _name = name;
+        _checkpointer = new WalCheckpointer(open, name + "-checkpoint");
     }
 
     private interface IWork
@@ -41,6 +44,9 @@ internal sealed class SqliteWriteQueue : IDisposable
 
         void Cancel();
     }
+
+    /// <summary>Checkpoints the queue's checkpointer has run so far.</summary>
+    public long Checkpoints => _checkpointer.Checkpoints;
 
     /// <summary>Transactions committed so far.</summary>
     public long CommittedBatches => Interlocked.Read(ref _batches);
@@ -72,6 +78,8 @@ internal sealed class SqliteWriteQueue : IDisposable
         {
             thread.Join();
         }
+
+        _checkpointer.Dispose();
     }
 
     private void EnsureStarted()
@@ -124,11 +132,13 @@ internal sealed class SqliteWriteQueue : IDisposable
                     if (connection is null)
                     {
                         connection = _open();
+                        WalCheckpointer.Prepare(connection);
                         statements = new Statements(connection);
                     }
 
                     RunBatch(statements!, batch, completions);
                     Interlocked.Increment(ref _batches);
+                    _checkpointer.Committed(connection);
                     foreach (var complete in completions)
                     {
                         complete();
