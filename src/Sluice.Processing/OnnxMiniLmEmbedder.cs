@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.ML.OnnxRuntime;
 using Sluice.Core.Ports;
+using Sluice.Core.Runtime;
 using Sluice.Processing.Internal.Embeddings;
 
 namespace Sluice.Processing;
@@ -18,7 +19,7 @@ namespace Sluice.Processing;
 /// </remarks>
 public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
 {
-    private readonly InferenceThreads _threads;
+    private readonly DedicatedThreads _threads;
     private readonly MiniLmOnnxModel _model;
     private readonly BertInputEncoder _encoder;
     private readonly int _batchSize;
@@ -37,7 +38,7 @@ public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
         model.CopyTo(bytes);
         // The runtime's process-wide environment (and its thread) belongs to no embedder: create it here, at normal priority.
         _ = OrtEnv.Instance();
-        _threads = new InferenceThreads(2, options.Nice, "sluice-onnx");
+        _threads = InferenceThreads.Start(2, options.Nice, "sluice-onnx");
         try
         {
             // Created on an inference thread so that ONNX Runtime's own worker threads inherit its priority.

@@ -3,6 +3,7 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Sluice.Core.Ports;
+using Sluice.Core.Runtime;
 using KafkaPartition = Confluent.Kafka.TopicPartition;
 using KafkaPartitionOffset = Confluent.Kafka.TopicPartitionOffset;
 using TopicPartition = Sluice.Core.Ports.TopicPartition;
@@ -12,7 +13,7 @@ namespace Sluice.Kafka.Internal;
 
 /// <summary>
 /// A group member on a librdkafka consumer. Every blocking call (consume, commit, close) runs on the member's own
-/// <see cref="WorkerThread"/>, one at a time, and a poll's task completes only once its consume call has returned,
+/// <see cref="DedicatedThreads"/> (one), one at a time, and a poll's task completes only once its consume call has returned,
 /// so rebalance callbacks run while the caller awaits <see cref="PollAsync"/>, never concurrently with its loop.
 /// </summary>
 internal sealed class KafkaEventConsumer : IEventConsumer
@@ -23,7 +24,7 @@ internal sealed class KafkaEventConsumer : IEventConsumer
     private readonly ConsumerSettings _settings;
     private readonly KafkaClients _clients;
     private readonly ILogger _logger;
-    private readonly WorkerThread _worker;
+    private readonly DedicatedThreads _worker;
     private readonly IConsumer<string, byte[]> _consumer;
     private volatile TopicPartition[] _assignment = [];
     private volatile bool _abandoned;
@@ -44,7 +45,7 @@ internal sealed class KafkaEventConsumer : IEventConsumer
             .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
             .Build();
         _consumer.Subscribe(settings.Topics.Select(clients.Wire));
-        _worker = new WorkerThread($"kafka-consumer {settings.GroupId}");
+        _worker = new DedicatedThreads($"kafka-consumer {settings.GroupId}");
     }
 
     public string GroupId => _settings.GroupId;
@@ -60,7 +61,7 @@ internal sealed class KafkaEventConsumer : IEventConsumer
             return Task.FromCanceled<IReadOnlyList<ConsumedRecord>>(cancellationToken);
         }
 
-        return _worker.Invoke<IReadOnlyList<ConsumedRecord>>(() => Poll(maxRecords, timeout, cancellationToken));
+        return _worker.RunAsync<IReadOnlyList<ConsumedRecord>>(() => Poll(maxRecords, timeout, cancellationToken), cancellationToken);
     }
 
     public void Pause(IEnumerable<TopicPartition> partitions) => PauseOrResume(partitions, pause: true);
@@ -76,7 +77,7 @@ internal sealed class KafkaEventConsumer : IEventConsumer
             return Task.CompletedTask;
         }
 
-        return _worker.Invoke(() =>
+        return _worker.RunAsync(() =>
         {
             cancellationToken.ThrowIfCancellationRequested();
             try
@@ -89,7 +90,7 @@ internal sealed class KafkaEventConsumer : IEventConsumer
             }
 
             return true;
-        }).WaitAsync(cancellationToken);
+        }, cancellationToken).WaitAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -103,7 +104,7 @@ internal sealed class KafkaEventConsumer : IEventConsumer
         // Close leaves the group (revoking, and committing what OnRevoking returns). It can hang on an unreachable
         // cluster, so it runs on the member's thread and is abandoned at the deadline.
         var timeout = _clients.Options.CloseTimeout;
-        var closing = _worker.Invoke(() =>
+        var closing = _worker.RunAsync(() =>
         {
             try
             {

@@ -37,7 +37,7 @@ public sealed class InferencePriorityTests
     public async Task Nice_zero_leaves_the_threads_at_the_process_priority()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "Thread nice values are a Linux feature.");
-        using var threads = new Sluice.Processing.Internal.Embeddings.InferenceThreads(1, 0, "test");
+        using var threads = Sluice.Processing.Internal.Embeddings.InferenceThreads.Start(1, 0, "test");
         var nice = await threads.RunAsync(Sluice.Processing.Internal.Embeddings.InferenceThreads.CurrentNice, TestContext.Current.CancellationToken);
         Assert.Equal(Sluice.Processing.Internal.Embeddings.InferenceThreads.CurrentNice(), nice);
     }

@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Sluice.Core.Runtime;
 
 namespace Sluice.Embedded.Internal.Blobs;
 
@@ -8,42 +8,21 @@ namespace Sluice.Embedded.Internal.Blobs;
 /// Makes files durable, their data and then the directory entry that names them, on threads of its own.
 /// </summary>
 /// <remarks>
-/// An <c>fsync</c> blocks its thread for as long as the disk takes. On the thread pool a burst of uploads would
-/// tie up every worker while the API still has requests to answer, so the flushes run on dedicated threads,
-/// many side by side: the file system folds concurrent flushes into one journal commit. (One <c>syncfs</c> per
+/// An <c>fsync</c> blocks its thread for as long as the disk takes. On the thread pool large uploads arriving
+/// together would tie up every worker while the API still has requests to answer, so the flushes run on
+/// dedicated threads, several side by side: the file system folds concurrent flushes into one journal commit. (One <c>syncfs</c> per
 /// batch was measured too: it was no faster here, and it also waits for every other process's dirty data on
 /// the same file system, so a neighbour copying a large file would stall acknowledgements.)
 /// </remarks>
 internal sealed partial class DurableFiles : IDisposable
 {
-    private readonly BlockingCollection<Action> _work = [];
-    private readonly Thread[] _threads;
-    private int _disposed;
+    private readonly DedicatedThreads _threads;
 
-    public DurableFiles(int threads)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        _threads = new Thread[threads];
-        for (var i = 0; i < threads; i++)
-        {
-            _threads[i] = new Thread(() =>
-            {
-                foreach (var work in _work.GetConsumingEnumerable())
-                {
-                    work();
-                }
-            })
-            {
-                IsBackground = true,
-                Name = "sluice-fsync",
-            };
-            _threads[i].Start();
-        }
-    }
+    public DurableFiles(int threads) => _threads = new DedicatedThreads("sluice-fsync", threads);
 
     /// <summary>Flushes the complete file at <paramref name="tempPath"/>, renames it to <paramref name="target"/> and flushes the directory.</summary>
     public Task CommitAsync(string tempPath, string target)
-        => RunAsync(() =>
+        => _threads.RunAsync(() =>
         {
             using (var handle = File.OpenHandle(tempPath, FileMode.Open, FileAccess.ReadWrite))
             {
@@ -53,24 +32,7 @@ internal sealed partial class DurableFiles : IDisposable
             Publish(tempPath, target);
         });
 
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        _work.CompleteAdding();
-        foreach (var thread in _threads)
-        {
-            if (thread != Thread.CurrentThread)
-            {
-                thread.Join();
-            }
-        }
-
-        _work.Dispose();
-    }
+    public void Dispose() => _threads.Dispose();
 
     /// <summary>Flushes a directory's entries to disk. Linux needs this for a rename to survive a power loss; elsewhere it does nothing.</summary>
     internal static void FlushDirectory(string directory)
@@ -107,32 +69,6 @@ internal sealed partial class DurableFiles : IDisposable
 
         File.Move(tempPath, target, overwrite: true);
         FlushDirectory(directory);
-    }
-
-    private Task RunAsync(Action action)
-    {
-        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        try
-        {
-            _work.Add(() =>
-            {
-                try
-                {
-                    action();
-                    completion.TrySetResult();
-                }
-                catch (Exception exception)
-                {
-                    completion.TrySetException(exception);
-                }
-            });
-        }
-        catch (InvalidOperationException)
-        {
-            throw new ObjectDisposedException(nameof(DurableFiles));
-        }
-
-        return completion.Task;
     }
 
     private const int ReadOnly = 0; // O_RDONLY

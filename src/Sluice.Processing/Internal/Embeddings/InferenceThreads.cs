@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using Sluice.Core.Runtime;
 
 namespace Sluice.Processing.Internal.Embeddings;
 
@@ -18,99 +18,11 @@ namespace Sluice.Processing.Internal.Embeddings;
 /// hand the result to a completer thread of normal priority, and the process's other threads stay as they were.
 /// </para>
 /// </remarks>
-internal sealed partial class InferenceThreads : IDisposable
+internal static partial class InferenceThreads
 {
-    private readonly BlockingCollection<Func<Action>> _work = [];
-    private readonly BlockingCollection<Action> _completions = [];
-    private readonly Thread[] _threads;
-    private readonly Thread _completer;
-
-    public InferenceThreads(int count, int nice, string name)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        _completer = new Thread(() =>
-        {
-            foreach (var complete in _completions.GetConsumingEnumerable())
-            {
-                complete();
-            }
-        })
-        {
-            IsBackground = true,
-            Name = name + "-done",
-        };
-        _completer.Start();
-        _threads = new Thread[count];
-        for (var i = 0; i < count; i++)
-        {
-            _threads[i] = new Thread(() =>
-            {
-                if (nice > 0)
-                {
-                    TryRenice(nice);
-                }
-
-                foreach (var work in _work.GetConsumingEnumerable())
-                {
-                    _completions.Add(work());
-                }
-            })
-            {
-                IsBackground = true,
-                Name = name,
-            };
-            _threads[i].Start();
-        }
-    }
-
-    /// <summary>Runs <paramref name="work"/> on one of the threads.</summary>
-    public Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken = default)
-    {
-        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _work.Add(() =>
-        {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return () => completion.TrySetCanceled(cancellationToken);
-            }
-
-            try
-            {
-                var result = work();
-                return () => completion.TrySetResult(result);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return () => completion.TrySetCanceled(cancellationToken);
-            }
-            catch (Exception exception)
-            {
-                return () => completion.TrySetException(exception);
-            }
-        }, CancellationToken.None);
-        return completion.Task;
-    }
-
-    public void Dispose()
-    {
-        _work.CompleteAdding();
-        foreach (var thread in _threads)
-        {
-            if (thread != Thread.CurrentThread)
-            {
-                thread.Join();
-            }
-        }
-
-        _completions.CompleteAdding();
-        if (_completer != Thread.CurrentThread)
-        {
-            _completer.Join();
-        }
-
-        _work.Dispose();
-        _completions.Dispose();
-    }
+    /// <summary>Starts <paramref name="count"/> inference threads at nice <paramref name="nice"/>, with a completer of normal priority.</summary>
+    public static DedicatedThreads Start(int count, int nice, string name)
+        => new(name, count, onStart: nice > 0 ? () => TryRenice(nice) : null, completeOnOwnThread: true);
 
     /// <summary>The calling thread's nice value, or null where it cannot be read (not Linux).</summary>
     internal static int? CurrentNice()
