@@ -21,41 +21,34 @@ internal static class StageFold
             StageState.Running when change.Progress is not null => previous,
             StageState.Running => new StageStatus(StageState.Running, previous.Attempts + 1, at, null, null, 0),
             StageState.Retrying when IsStaleRetry(previous, at) => previous,
-            StageState.Retrying => previous with
+            StageState.Retrying => EndAttempt(previous, change, at, finishedAt: null) with
             {
-                State = StageState.Retrying,
-                Attempts = Math.Max(previous.Attempts, 1),
-                StartedAt = previous.StartedAt ?? at,
-                FinishedAt = null,
-                Error = change.Error,
-                ErrorType = change.ErrorType,
                 Progress = null,
                 NextAttemptAt = change.NextAttemptAt,
             },
-            StageState.Succeeded => previous with
+            StageState.Succeeded => EndAttempt(previous, change, at, finishedAt: at) with
             {
-                State = StageState.Succeeded,
-                Attempts = Math.Max(previous.Attempts, 1),
-                StartedAt = previous.StartedAt ?? at,
-                FinishedAt = at,
                 Error = null,
                 ErrorType = null,
                 Progress = 1,
-                NextAttemptAt = null,
             },
-            StageState.Failed or StageState.DeadLettered => previous with
-            {
-                State = change.State,
-                Attempts = Math.Max(previous.Attempts, 1),
-                StartedAt = previous.StartedAt ?? at,
-                FinishedAt = at,
-                Error = change.Error,
-                ErrorType = change.ErrorType,
-                NextAttemptAt = null,
-            },
+            StageState.Failed or StageState.DeadLettered => EndAttempt(previous, change, at, finishedAt: at),
             _ => previous,
         };
     }
+
+    /// <summary>The stage after an attempt ended in <paramref name="change"/>'s state, with its error (if any).</summary>
+    private static StageStatus EndAttempt(StageStatus previous, StageStatusChanged change, DateTimeOffset at, DateTimeOffset? finishedAt)
+        => previous with
+        {
+            State = change.State,
+            Attempts = Math.Max(previous.Attempts, 1),
+            StartedAt = previous.StartedAt ?? at,
+            FinishedAt = finishedAt,
+            Error = change.Error,
+            ErrorType = change.ErrorType,
+            NextAttemptAt = null,
+        };
 
     /// <summary>
     /// A retry report is about an attempt that already ended, so it is stale when the stage has moved past that
