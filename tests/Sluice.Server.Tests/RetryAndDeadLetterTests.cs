@@ -74,13 +74,7 @@ public sealed class RetryAndDeadLetterTests
         var endpoint = await fake.StartAsync(new FakeLlmOptions { Rate429 = 1.0, RetryAfterSeconds = 1 }, Ct);
         await using var host = await SluiceTestHost.StartOnAsync(
             log,
-            new Dictionary<string, string?>
-            {
-                ["Sluice:RetryDelays"] = "5s,5s",
-                ["Sluice:Summarizer"] = "llm",
-                ["Sluice:Llm:Endpoint"] = endpoint.ToString(),
-                ["Sluice:Llm:Model"] = "fake-chat",
-            },
+            SluiceTestHost.LlmSettings(endpoint, new() { ["Sluice:RetryDelays"] = "5s,5s" }),
             s => s.AddSingleton<IEmbedder, HashingEmbedder>());
         var document = await host.AcceptAsync(
             Encoding.UTF8.GetBytes("The model is rate limited at first. Its summary has to wait. The status says until when, and why."), "limited.txt");

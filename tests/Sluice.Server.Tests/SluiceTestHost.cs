@@ -30,6 +30,15 @@ public sealed class SluiceTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>Settings for LLM summaries from <paramref name="endpoint"/> (a fake LLM's), plus <paramref name="extra"/>.</summary>
+    public static Dictionary<string, string?> LlmSettings(Uri endpoint, Dictionary<string, string?>? extra = null)
+        => new(extra ?? [])
+        {
+            ["Sluice:Summarizer"] = "llm",
+            ["Sluice:Llm:Endpoint"] = endpoint.ToString(),
+            ["Sluice:Llm:Model"] = "fake-chat",
+        };
+
     /// <param name="settings">Configuration on top of the test defaults.</param>
     /// <param name="services">Changes to the services (e.g. a stand-in embedder).</param>
     /// <param name="owned">Disposed after the host (e.g. the Kafka cluster it runs on).</param>

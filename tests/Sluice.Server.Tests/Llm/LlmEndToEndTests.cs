@@ -15,17 +15,14 @@ public sealed class LlmEndToEndTests
         var ct = TestContext.Current.CancellationToken;
         await using var fake = new FakeLlmServer();
         var endpoint = await fake.StartAsync(cancellationToken: ct);
-        await using var host = await SluiceTestHost.StartAsync(new Dictionary<string, string?>
+        await using var host = await SluiceTestHost.StartAsync(SluiceTestHost.LlmSettings(endpoint, new()
         {
-            ["Sluice:Summarizer"] = "llm",
-            ["Sluice:Llm:Endpoint"] = endpoint.ToString(),
-            ["Sluice:Llm:Model"] = "fake-chat",
             ["Sluice:Llm:Timeout"] = "00:00:20",
             ["Sluice:Embedder"] = "openai",
             ["Sluice:Embedding:OpenAi:Endpoint"] = endpoint.ToString(),
             ["Sluice:Embedding:OpenAi:Model"] = "fake-embed",
             ["Sluice:Embedding:OpenAi:Dimensions"] = "384",
-        });
+        }));
         const string text = "Sluice moves documents through independent stages. A slow summarizer never blocks search. The rest is detail.";
 
         var accepted = await host.AcceptAsync(Encoding.UTF8.GetBytes(text), "llm.txt");

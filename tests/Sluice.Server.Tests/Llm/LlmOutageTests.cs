@@ -31,7 +31,7 @@ public sealed class LlmOutageTests
         var pauses = new PauseWatch();
         await using var host = await SluiceTestHost.StartOnAsync(
             log,
-            LlmSettings(endpoint, new()
+            SluiceTestHost.LlmSettings(endpoint, new()
             {
                 ["Sluice:Llm:CircuitMinimumThroughput"] = "3",
                 ["Sluice:Llm:CircuitBreakDuration"] = "00:00:02",
@@ -91,7 +91,7 @@ public sealed class LlmOutageTests
         var endpoint = await fake.StartAsync(new FakeLlmOptions { Rate429 = 1.0, RetryAfterSeconds = 2 }, Ct);
         await using var host = await SluiceTestHost.StartOnAsync(
             log,
-            LlmSettings(endpoint, new()
+            SluiceTestHost.LlmSettings(endpoint, new()
             {
                 ["Sluice:Llm:CircuitMinimumThroughput"] = "1000", // a burst of 429s would open it; this test is about the waits
                 ["Sluice:RetryDelays"] = "1s,1s,1s,1s,1s,1s",
@@ -145,7 +145,7 @@ public sealed class LlmOutageTests
         var endpoint = await fake.StartAsync(new FakeLlmOptions { Rate500 = 1.0 }, Ct);
         await using var host = await SluiceTestHost.StartOnAsync(
             log,
-            LlmSettings(endpoint, new()
+            SluiceTestHost.LlmSettings(endpoint, new()
             {
                 ["Sluice:Llm:CircuitMinimumThroughput"] = "1000", // every attempt reaches the provider: nothing pauses
                 ["Sluice:RetryDelays"] = "1s",
@@ -189,17 +189,6 @@ public sealed class LlmOutageTests
 
         await AssertSummarizedOnceAsync(host, ids, fake);
         Assert.Equal(ids.Count, (await host.ReadAllAsync(Topics.DeadLetter("summarize"))).Count); // the first failures only
-    }
-
-    private static Dictionary<string, string?> LlmSettings(Uri endpoint, Dictionary<string, string?> extra)
-    {
-        var settings = new Dictionary<string, string?>(extra)
-        {
-            ["Sluice:Summarizer"] = "llm",
-            ["Sluice:Llm:Endpoint"] = endpoint.ToString(),
-            ["Sluice:Llm:Model"] = "fake-chat",
-        };
-        return settings;
     }
 
     private static async Task<List<string>> UploadAsync(SluiceTestHost host, string story, int count = Documents)
