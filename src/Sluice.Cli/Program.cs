@@ -33,3 +33,9 @@ catch (CliException ex)
     await Console.Error.WriteLineAsync($"sluice: {ex.Message}");
     return ex.ExitCode;
 }
+catch (OperationCanceledException ex) when (ex.InnerException is not TimeoutException)
+{
+    // Ctrl-C or SIGTERM: the command's token was cancelled. Not a crash, so no stack trace.
+    await Console.Error.WriteLineAsync("sluice: interrupted");
+    return 130;
+}

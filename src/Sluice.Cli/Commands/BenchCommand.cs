@@ -90,7 +90,7 @@ internal static class BenchCommand
 
         var totalSeconds = clock.Elapsed.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"all {count - failures} documents terminal after {totalSeconds:F2} s: {(count - failures) / totalSeconds:F1} documents/s through extract+chunk ({failed} failed)"));
+            $"all {count - failures} documents terminal after {totalSeconds:F2} s: {(count - failures) / totalSeconds:F1} documents/s through the pipeline ({failed} failed)"));
         return failures + failed > 0 ? 1 : 0;
     }
 
