@@ -229,8 +229,14 @@ internal static class BurstBench
         /// </summary>
         public async Task<List<string>> WarmUpAsync(HttpClient http, string pathFormat, HttpStatusCode success, CancellationToken cancellationToken)
         {
-            var clock = Stopwatch.StartNew();
             var ok = new List<string>();
+            if (warmup <= 0)
+            {
+                Console.WriteLine("warm-up: none (a cold server: the JIT compiles during the burst)");
+                return ok;
+            }
+
+            var clock = Stopwatch.StartNew();
             var rounds = 0;
             long compiled;
             do
@@ -241,7 +247,7 @@ internal static class BurstBench
                 rounds++;
                 await Task.Delay(500, cancellationToken); // background tier-up runs shortly after the calls
             }
-            while (warmup > 0 && rounds < MaxWarmupRounds && System.Runtime.JitInfo.GetCompiledMethodCount() - compiled > compiled / 100);
+            while (rounds < MaxWarmupRounds && System.Runtime.JitInfo.GetCompiledMethodCount() - compiled > compiled / 100);
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"warm-up: {ok.Count}/{rounds * warmup} uploads in {rounds} rounds, {clock.Elapsed.TotalSeconds:F1} s, {(rounds < MaxWarmupRounds ? "until the JIT settled" : "the JIT still compiling")}: {System.Runtime.JitInfo.GetCompiledMethodCount():N0} methods compiled in {System.Runtime.JitInfo.GetCompilationTime().TotalSeconds:F1} s (not in the figures below)"));
