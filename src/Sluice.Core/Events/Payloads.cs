@@ -50,6 +50,10 @@ public enum StageState
 /// <param name="Blobs">Blobs the stage wrote for the document (removed when the document is deleted).</param>
 /// <param name="NextAttemptAt">When retrying: the next attempt's not-before time.</param>
 /// <param name="ErrorType">With an error: <c>transient</c> or <c>permanent</c>, as in a dead letter's headers.</param>
+/// <param name="Resumed">
+/// With <see cref="StageState.Running"/>: the attempt that a <see cref="StageState.Retrying"/> report paused (the
+/// provider's circuit was open) goes on; not a new attempt.
+/// </param>
 public sealed record StageStatusChanged(
     string Stage,
     StageState State,
@@ -59,7 +63,8 @@ public sealed record StageStatusChanged(
     IReadOnlyDictionary<string, long>? Facts = null,
     IReadOnlyList<BlobReference>? Blobs = null,
     DateTimeOffset? NextAttemptAt = null,
-    string? ErrorType = null);
+    string? ErrorType = null,
+    bool Resumed = false);
 
 /// <summary>One chunk of a document's text, as stored and as carried in a chunk batch.</summary>
 /// <param name="Id">Deterministic id derived from the document id, index and text.</param>

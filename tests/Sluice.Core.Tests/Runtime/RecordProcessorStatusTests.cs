@@ -64,7 +64,7 @@ public class RecordProcessorStatusTests
     }
 
     [Fact]
-    public async Task AnOpenCircuit_IsNeitherAFailureNorARetry_TheSameAttemptRunsAfterThePause()
+    public async Task AnOpenCircuit_IsNeitherAFailureNorANewAttempt_ItShowsAsAWaitAndTheSameAttemptGoesOnAfterThePause()
     {
         var log = new RecordingEventLog();
         var open = new ProviderException("the circuit is open") { IsCircuitOpen = true, RetryAfter = TimeSpan.FromMilliseconds(50) };
@@ -76,8 +76,14 @@ public class RecordProcessorStatusTests
 
         Assert.True(await processor.ProcessAsync(Input(), Ct));
 
-        Assert.Equal([StageState.Running, StageState.Succeeded], Statuses(log).Select(s => s.State));
-        Assert.All(Statuses(log), s => Assert.Equal(1, s.Attempt));
+        var statuses = Statuses(log);
+        Assert.Equal([StageState.Running, StageState.Retrying, StageState.Running, StageState.Succeeded], statuses.Select(s => s.State));
+        Assert.All(statuses, s => Assert.Equal(1, s.Attempt));
+        Assert.Equal([false, false, true, false], statuses.Select(s => s.Resumed));
+        Assert.Equal("the circuit is open", statuses[1].Error);
+        Assert.Equal("transient", statuses[1].ErrorType);
+        Assert.NotNull(statuses[1].NextAttemptAt);
+        Assert.Equal(4, Ids(log).Distinct().Count()); // the resumption is not mistaken for the attempt's first Running
         Assert.Equal([1, 1], stage.Attempts);
         Assert.Equal([TimeSpan.FromMilliseconds(50)], pauses);
         Assert.DoesNotContain(log.Produced, r => r.Topic != Topics.DocumentsStatus);
@@ -122,6 +128,9 @@ public class RecordProcessorStatusTests
         Assert.Empty(first.Intersect(replayed));
         Assert.Empty(replayed.Intersect(replayedAgain));
     }
+
+    private static List<string> Ids(RecordingEventLog log)
+        => [.. log.Produced.Where(r => r.Topic == Topics.DocumentsStatus).Select(r => EventEnvelope.Parse(r.Value.Span).Id)];
 
     private static RecordProcessor Processor(IStage stage, RecordingEventLog log, StageRunnerOptions options, TimeProvider time)
         => new(stage, log.CreateProducer(), options, time, NullLogger.Instance);

@@ -116,6 +116,47 @@ public sealed class SqliteStatusStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Fold_ACircuitPause_ShowsTheWait_ThenTheSameAttemptRunsOn()
+    {
+        await _store.RegisterAsync(Document("d1"), Ct);
+        var resume = T0.AddSeconds(32);
+
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 1), T0.AddSeconds(1));
+        await ApplyAsync("d1", new StageStatusChanged(
+            "extract", StageState.Retrying, 1, Error: "calls are paused (circuit open)", NextAttemptAt: resume, ErrorType: "transient"), T0.AddSeconds(2));
+        var paused = (await _store.GetAsync("d1", Ct))!;
+        Assert.Equal(StageState.Retrying, paused.Stages["extract"].State);
+        Assert.Equal(resume, paused.NextAttemptAt);
+
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 1, Resumed: true), resume);
+        var running = (await _store.GetAsync("d1", Ct))!.Stages["extract"];
+        Assert.Equal(StageState.Running, running.State);
+        Assert.Equal(1, running.Attempts);
+        Assert.Equal(T0.AddSeconds(1), running.StartedAt);
+        Assert.Null(running.NextAttemptAt);
+        Assert.Null(running.Error);
+
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Succeeded, 1), resume.AddSeconds(1));
+        var done = (await _store.GetAsync("d1", Ct))!.Stages["extract"];
+        Assert.Equal(StageState.Succeeded, done.State);
+        Assert.Equal(1, done.Attempts);
+    }
+
+    [Fact]
+    public async Task Fold_AResumptionAfterTheStageMovedOn_ChangesNothing()
+    {
+        await _store.RegisterAsync(Document("d1"), Ct);
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 1), T0.AddSeconds(1));
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Succeeded, 1), T0.AddSeconds(2));
+
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 1, Resumed: true), T0.AddSeconds(3));
+
+        var stage = (await _store.GetAsync("d1", Ct))!.Stages["extract"];
+        Assert.Equal(StageState.Succeeded, stage.State);
+        Assert.Equal(1, stage.Attempts);
+    }
+
+    [Fact]
     public async Task Fold_RetryingThenRunningThenSucceeded_ShowsTheWaitThenClearsIt()
     {
         await _store.RegisterAsync(Document("d1"), Ct);

@@ -48,7 +48,23 @@ public sealed class LlmOutageTests
         // The outage is timed from the failures that open the circuit (on Kafka the stages first join their groups).
         await WaitUntilAsync(() => fake.Stats.ServerErrors >= 3, "the summaries never reached the failing provider");
         var opened = fake.Stats.ServerErrors;
-        await Task.Delay(TimeSpan.FromSeconds(14), Ct);
+        var outage = System.Diagnostics.Stopwatch.StartNew();
+        StageResponse? circuitWait = null;
+        while (outage.Elapsed < TimeSpan.FromSeconds(14))
+        {
+            // A record the open circuit holds shows as retrying, with the end of the break as its next attempt.
+            foreach (var id in circuitWait is null ? ids : [])
+            {
+                if ((await host.GetAsync(id)).Stages["summarize"] is { Status: "retrying", NextAttemptAt: not null, Error: { } error } stage
+                    && error.Contains("circuit open", StringComparison.Ordinal))
+                {
+                    circuitWait = stage;
+                }
+            }
+
+            await Task.Delay(200, Ct);
+        }
+
         var duringOutage = fake.Stats.ServerErrors - opened;
         var beforeRecovery = await Task.WhenAll(ids.Select(host.GetAsync));
         fake.Options = new FakeLlmOptions { Rate500 = 0 };
@@ -65,6 +81,7 @@ public sealed class LlmOutageTests
         Assert.True(pauses.FullPauses("summarize") >= 1, "the summarize stage never paused its input while the circuit was open");
         Assert.All(new[] { "extract", "chunk", "embed", "index" }, stage => Assert.Equal(0, pauses.FullPauses(stage)));
         Assert.Empty(pauses.Violations);
+        Assert.NotNull(circuitWait);
 
         var completed = new List<DocumentResponse>();
         foreach (var id in ids)

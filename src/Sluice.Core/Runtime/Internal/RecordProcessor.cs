@@ -79,9 +79,15 @@ internal sealed class RecordProcessor(
                     var pause = open.RetryAfter is { } after && after > TimeSpan.Zero ? after : options.InitialBackoff;
                     RuntimeLog.CircuitOpen(logger, stage.Name, input.DocumentId, pause);
 
-                    // No status: the attempt did not fail (it was not even tried), it waits, and it stays the same attempt.
+                    // The attempt did not fail (it was not even tried): it waits, shown as retrying until the break
+                    // ends, and then goes on as the same attempt.
                     pauseConsumption?.Invoke(pause);
+                    var resumeAt = DateTimeOffset.FromUnixTimeMilliseconds((time.GetUtcNow() + pause).ToUnixTimeMilliseconds());
+                    var occasion = "circuit-" + resumeAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+                    await PublishStatusAsync(input, replays, Retrying(attempt, resumeAt, open.Message), cancellationToken, occasion);
                     await Task.Delay(pause, time, cancellationToken);
+                    await PublishStatusAsync(
+                        input, replays, new StageStatusChanged(stage.Name, StageState.Running, attempt, Resumed: true), cancellationToken, occasion);
                     continue;
 
                 case StageResult.TransientFailure failure when attempt <= options.RetryDelays.Count:
@@ -276,22 +282,30 @@ internal sealed class RecordProcessor(
     private StageStatusChanged Retrying(int attempt, DateTimeOffset next, string reason)
         => new(stage.Name, StageState.Retrying, attempt, Error: reason, NextAttemptAt: next, ErrorType: "transient");
 
-    private Task PublishStatusAsync(EventEnvelope input, int replays, StageStatusChanged status, CancellationToken cancellationToken)
+    private Task PublishStatusAsync(
+        EventEnvelope input, int replays, StageStatusChanged status, CancellationToken cancellationToken, string? occasion = null)
         => options.ReportStatus
-            ? PublishAsync([EventRecords.ToRecord(Topics.DocumentsStatus, StatusEnvelope(input, replays, status))], cancellationToken)
+            ? PublishAsync([EventRecords.ToRecord(Topics.DocumentsStatus, StatusEnvelope(input, replays, status, occasion))], cancellationToken)
             : Task.CompletedTask;
 
     /// <summary>
     /// The status event, with an id that is the same each time the same delivery reports the same thing (a
-    /// redelivery changes nothing in the status) and new for a replay, whose attempts start over.
+    /// redelivery changes nothing in the status) and new for a replay, whose attempts start over. An
+    /// <paramref name="occasion"/> tells apart reports an attempt can make more than once, such as the pause and
+    /// resumption around each break of an open circuit.
     /// </summary>
-    private EventEnvelope StatusEnvelope(EventEnvelope input, int replays, StageStatusChanged status)
+    private EventEnvelope StatusEnvelope(EventEnvelope input, int replays, StageStatusChanged status, string? occasion = null)
     {
         var source = replays == 0 ? input.Id : Ids.Derive(input.Id, "replay", replays.ToString(CultureInfo.InvariantCulture));
         var id = Ids.Derive(
             "status", source, status.Stage, status.State.ToString(),
             status.Attempt.ToString(CultureInfo.InvariantCulture),
             status.Progress?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
+        if (occasion is not null)
+        {
+            id = Ids.Derive(id, occasion);
+        }
+
         return EventEnvelope.Create(Topics.DocumentsStatus, input.Tenant, input.DocumentId, status, id, time.GetUtcNow());
     }
 

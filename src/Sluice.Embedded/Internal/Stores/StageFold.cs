@@ -19,6 +19,17 @@ internal static class StageFold
             StageState.Running when change.Progress is { } progress && previous.State == StageState.Running
                 => previous with { Progress = progress },
             StageState.Running when change.Progress is not null => previous,
+
+            // The attempt an open circuit paused goes on; if the stage moved on meanwhile, the report is stale.
+            StageState.Running when change.Resumed && previous.State == StageState.Retrying => previous with
+            {
+                State = StageState.Running,
+                FinishedAt = null,
+                Error = null,
+                ErrorType = null,
+                NextAttemptAt = null,
+            },
+            StageState.Running when change.Resumed => previous,
             StageState.Running => new StageStatus(StageState.Running, previous.Attempts + 1, at, null, null, 0),
             StageState.Retrying when IsStaleRetry(previous, at) => previous,
             StageState.Retrying => EndAttempt(previous, change, at, finishedAt: null) with
