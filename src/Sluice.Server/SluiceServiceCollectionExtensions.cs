@@ -111,8 +111,8 @@ public static class SluiceServiceCollectionExtensions
         services.AddOptions<ExtractiveSummarizerOptions>().BindConfiguration("Sluice:" + ExtractiveSummarizerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         if (options.Embedder == "openai")
         {
+            // The embedder itself, behind its provider guard, is registered by AddSluiceLlm below.
             services.AddOptions<OpenAiEmbedderOptions>().BindConfiguration("Sluice:" + OpenAiEmbedderOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-            services.AddSingleton<IEmbedder>(sp => new OpenAiCompatibleEmbedder(sp.GetRequiredService<IOptions<OpenAiEmbedderOptions>>().Value));
         }
         else
         {

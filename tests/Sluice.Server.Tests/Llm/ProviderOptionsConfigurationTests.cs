@@ -128,6 +128,18 @@ public sealed class ProviderOptionsConfigurationTests
         Assert.Contains($"The field {key} must be between", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_remote_embedder_is_registered_once_behind_its_guard()
+    {
+        using var host = Build([]);
+
+        // Only the guarded embedder: an unguarded one registered beside it would be one GetServices away.
+        var embedder = Assert.Single(host.Services.GetServices<Core.Ports.IEmbedder>());
+        Assert.IsType<OpenAiCompatibleEmbedder>(embedder);
+        Assert.Same(embedder, host.Services.GetRequiredService<Core.Ports.IEmbedder>());
+        Assert.NotNull(host.Services.GetKeyedService<ProviderGuard>(LlmServiceCollectionExtensions.EmbeddingKey));
+    }
+
     private static IHost Build(Dictionary<string, string?> settings)
     {
         var configuration = new Dictionary<string, string?>(Required);
