@@ -275,6 +275,28 @@ public sealed class SqliteStatusStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Fold_OneStageDeadLettered_WhileAnotherStillRetries_IsNotTerminalUntilThatOneEnds()
+    {
+        await _store.RegisterAsync(Document("d1"), Ct);
+        await ApplyAsync("d1", new StageStatusChanged("chunk", StageState.Running, 1), T0.AddSeconds(1));
+        await ApplyAsync("d1", new StageStatusChanged("chunk", StageState.Retrying, 1, Error: "busy", NextAttemptAt: T0.AddSeconds(11), ErrorType: "transient"), T0.AddSeconds(2));
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.Running, 1), T0.AddSeconds(3));
+        await ApplyAsync("d1", new StageStatusChanged("extract", StageState.DeadLettered, 1, Error: "not a PDF", ErrorType: "permanent"), T0.AddSeconds(4));
+
+        var waiting = (await _store.GetAsync("d1", Ct))!;
+        Assert.Equal(DocumentState.Processing, waiting.State);
+        Assert.Null(waiting.Error);
+        Assert.Equal(T0.AddSeconds(11), waiting.NextAttemptAt);
+
+        await ApplyAsync("d1", new StageStatusChanged("chunk", StageState.Running, 2), T0.AddSeconds(11));
+        await ApplyAsync("d1", new StageStatusChanged("chunk", StageState.Succeeded, 2), T0.AddSeconds(12));
+
+        var ended = (await _store.GetAsync("d1", Ct))!;
+        Assert.Equal(DocumentState.DeadLettered, ended.State);
+        Assert.Equal(new DocumentError("extract", "not a PDF"), ended.Error);
+    }
+
+    [Fact]
     public async Task AFileOfAnOlderBuild_GainsTheRetryColumns_AndKeepsItsDocuments()
     {
         var directory = Path.Combine(_directory, "old");

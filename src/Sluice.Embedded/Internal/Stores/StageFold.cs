@@ -72,8 +72,9 @@ internal static class StageFold
            || previous.StartedAt > at;
 
     /// <summary>
-    /// Failed if any stage failed, dead-lettered if any stage dead-lettered the document; completed when every
-    /// pipeline stage succeeded.
+    /// Failed if any stage failed, dead-lettered if any stage dead-lettered the document, once no other stage is
+    /// still running or waiting to retry (a terminal state means nothing more happens without a replay); completed
+    /// when every pipeline stage succeeded.
     /// </summary>
     public static (DocumentState State, DocumentError? Error) Document(
         IReadOnlyList<string> pipeline, IReadOnlyDictionary<string, StageStatus> stages)
@@ -82,6 +83,11 @@ internal static class StageFold
         {
             if (stages.TryGetValue(name, out var stage) && stage.State is StageState.Failed or StageState.DeadLettered)
             {
+                if (stages.Values.Any(s => s.State is StageState.Running or StageState.Retrying))
+                {
+                    return (DocumentState.Processing, null);
+                }
+
                 var state = stage.State == StageState.Failed ? DocumentState.Failed : DocumentState.DeadLettered;
                 return (state, new DocumentError(name, stage.Error ?? "failed"));
             }
