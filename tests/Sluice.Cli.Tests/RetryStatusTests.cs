@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Sluice.Cli.Client;
 using Sluice.Cli.Commands;
 using Sluice.Server.Dev;
+using Sluice.Server.Api;
 
 namespace Sluice.Cli.Tests;
 
@@ -15,7 +16,7 @@ public partial class RetryStatusTests
     [Fact]
     public void ALine_SaysWhenWhichAttemptAndWhy()
     {
-        var stage = new StageView("retrying", 1, Now.AddSeconds(-3), null, "the LLM failed: The LLM endpoint answered 429: Too Many Requests", null, Now.AddSeconds(190), "transient");
+        var stage = new StageResponse("retrying", 1, Now.AddSeconds(-3), null, Now.AddSeconds(190), "the LLM failed: The LLM endpoint answered 429: Too Many Requests", "transient", null);
 
         Assert.Equal(
             "summarize: retrying at 12:03:10 UTC, in 3m 10s (attempt 2; the LLM failed: The LLM endpoint answered 429: Too Many Requests)",
@@ -25,8 +26,8 @@ public partial class RetryStatusTests
     [Fact]
     public void ALine_GivesTheDateOfAnotherDay_SaysWhenItIsDue_AndKeepsALongErrorShort()
     {
-        var tomorrow = new StageView("retrying", 3, Now, null, new string('x', 400) + "\nsecond line", null, Now.AddHours(25).AddMinutes(5), "transient");
-        var due = new StageView("retrying", 1, Now, null, null, null, Now.AddSeconds(-1), "transient");
+        var tomorrow = new StageResponse("retrying", 3, Now, null, Now.AddHours(25).AddMinutes(5), new string('x', 400) + "\nsecond line", "transient", null);
+        var due = new StageResponse("retrying", 1, Now, null, Now.AddSeconds(-1), null, "transient", null);
 
         var line = RetryText.Line("embed", tomorrow, Now);
         Assert.StartsWith("embed: retrying at 2026-03-02 13:05:00 UTC, in 25h 05m (attempt 4; xxx", line, StringComparison.Ordinal);
@@ -56,10 +57,10 @@ public partial class RetryStatusTests
             using var body = new ByteArrayContent(Encoding.UTF8.GetBytes("The model answers 429 for now. The summary waits a minute. The CLI tells the user so."));
             body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
             using var upload = await http.PostAsync(new Uri("v1/documents?filename=limited.txt", UriKind.Relative), body, TestContext.Current.CancellationToken);
-            var id = (await upload.Content.ReadFromJsonAsync<DocumentView>(SluiceClient.Json, TestContext.Current.CancellationToken))!.Id;
+            var id = (await upload.Content.ReadFromJsonAsync<DocumentResponse>(SluiceClient.Json, TestContext.Current.CancellationToken))!.Id;
             for (var i = 0; i < 300; i++)
             {
-                var document = await http.GetFromJsonAsync<DocumentView>(new Uri($"v1/documents/{id}", UriKind.Relative), SluiceClient.Json, TestContext.Current.CancellationToken);
+                var document = await http.GetFromJsonAsync<DocumentResponse>(new Uri($"v1/documents/{id}", UriKind.Relative), SluiceClient.Json, TestContext.Current.CancellationToken);
                 if (document!.Stages["summarize"].Status == "retrying")
                 {
                     break;

@@ -2,38 +2,18 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sluice.Server.Api;
 
 namespace Sluice.Cli.Client;
 
-/// <summary>A document as the API returns it (only the fields the CLI shows).</summary>
-internal sealed record DocumentView(
-    string Id,
-    string Filename,
-    string Format,
-    long Bytes,
-    string Status,
-    ErrorView? Error,
-    int? Chunks,
-    Dictionary<string, StageView> Stages,
-    DateTimeOffset? NextAttemptAt = null)
+/// <summary>How the CLI reads a document's status as the API returns it (<see cref="DocumentResponse"/>).</summary>
+internal static class DocumentStates
 {
-    public bool IsTerminal => Status is "completed" or "failed" or "dead_lettered";
+    public static bool IsTerminal(this DocumentResponse document) => document.Status is "completed" or "failed" or "dead_lettered";
 
     /// <summary>Ended without completing: failed, or parked on a dead-letter topic (replayable).</summary>
-    public bool IsFailure => Status is "failed" or "dead_lettered";
+    public static bool IsFailure(this DocumentResponse document) => document.Status is "failed" or "dead_lettered";
 }
-
-internal sealed record ErrorView(string Stage, string Reason);
-
-internal sealed record StageView(
-    string Status,
-    int Attempts,
-    DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt,
-    string? Error,
-    double? Progress,
-    DateTimeOffset? NextAttemptAt = null,
-    string? ErrorType = null);
 
 internal sealed record SearchHitView(
     string DocumentId, string? Filename, string ChunkId, int Index, string Text, double Score, int Start, int End, int? Page);
@@ -61,7 +41,7 @@ internal sealed class SluiceClient(HttpClient http) : IDisposable
     public static SluiceClient Create(Uri server) => new(new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromMinutes(30) });
 
     /// <summary>Uploads a file, streaming it. Returns the document, or throws for a rejection.</summary>
-    public async Task<(DocumentView Document, bool Created)> UploadAsync(string path, CancellationToken cancellationToken)
+    public async Task<(DocumentResponse Document, bool Created)> UploadAsync(string path, CancellationToken cancellationToken)
     {
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
         using var form = new MultipartFormDataContent();
@@ -71,7 +51,7 @@ internal sealed class SluiceClient(HttpClient http) : IDisposable
         using var response = await SendAsync(() => http.PostAsync(new Uri("v1/documents", UriKind.Relative), form, cancellationToken));
         if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK)
         {
-            var document = await response.Content.ReadFromJsonAsync<DocumentView>(Json, cancellationToken)
+            var document = await response.Content.ReadFromJsonAsync<DocumentResponse>(Json, cancellationToken)
                            ?? throw new CliException("the server answered an empty document", 3);
             return (document, response.StatusCode == HttpStatusCode.Accepted);
         }
@@ -79,12 +59,12 @@ internal sealed class SluiceClient(HttpClient http) : IDisposable
         throw new CliException($"{Path.GetFileName(path)}: {await DescribeAsync(response, cancellationToken)}", 1);
     }
 
-    public async Task<DocumentView> GetAsync(string id, CancellationToken cancellationToken)
+    public async Task<DocumentResponse> GetAsync(string id, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(() => http.GetAsync(new Uri($"v1/documents/{Uri.EscapeDataString(id)}", UriKind.Relative), cancellationToken));
         if (response.IsSuccessStatusCode)
         {
-            return await response.Content.ReadFromJsonAsync<DocumentView>(Json, cancellationToken)
+            return await response.Content.ReadFromJsonAsync<DocumentResponse>(Json, cancellationToken)
                    ?? throw new CliException("the server answered an empty document", 3);
         }
 
@@ -122,13 +102,13 @@ internal sealed class SluiceClient(HttpClient http) : IDisposable
         => JsonSerializer.Deserialize<SearchView>(json, Json) ?? throw new CliException("the server answered an empty search response", 3);
 
     /// <summary>Uploads text as a raw body; returns the document and whether it was new.</summary>
-    public async Task<DocumentView> UploadTextAsync(string text, string fileName, CancellationToken cancellationToken)
+    public async Task<DocumentResponse> UploadTextAsync(string text, string fileName, CancellationToken cancellationToken)
     {
         using var content = new StringContent(text, System.Text.Encoding.UTF8, "text/plain");
         using var response = await SendAsync(() => http.PostAsync(new Uri($"v1/documents?filename={Uri.EscapeDataString(fileName)}", UriKind.Relative), content, cancellationToken));
         if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK)
         {
-            return await response.Content.ReadFromJsonAsync<DocumentView>(Json, cancellationToken)
+            return await response.Content.ReadFromJsonAsync<DocumentResponse>(Json, cancellationToken)
                    ?? throw new CliException("the server answered an empty document", 3);
         }
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Sluice.Cli.Client;
+using Sluice.Server.Api;
 
 namespace Sluice.Cli.Commands;
 
@@ -53,7 +54,7 @@ internal static class BenchCommand
                         return;
                     }
 
-                    ids[i] = (await response.Content.ReadFromJsonAsync<DocumentView>(SluiceClient.Json, token))!.Id;
+                    ids[i] = (await response.Content.ReadFromJsonAsync<DocumentResponse>(SluiceClient.Json, token))!.Id;
                 });
         }
         catch (HttpRequestException ex)
@@ -74,11 +75,11 @@ internal static class BenchCommand
         {
             foreach (var id in pending.ToList())
             {
-                var document = (await http.GetFromJsonAsync<DocumentView>(new Uri($"v1/documents/{id}", UriKind.Relative), SluiceClient.Json, cancellationToken))!;
-                if (document.IsTerminal)
+                var document = (await http.GetFromJsonAsync<DocumentResponse>(new Uri($"v1/documents/{id}", UriKind.Relative), SluiceClient.Json, cancellationToken))!;
+                if (document.IsTerminal())
                 {
                     pending.Remove(id);
-                    failed += document.IsFailure ? 1 : 0;
+                    failed += document.IsFailure() ? 1 : 0;
                 }
             }
 

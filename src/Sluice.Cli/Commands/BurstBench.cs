@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Sluice.Cli.Client;
 using Sluice.Kafka;
 using Sluice.Processing;
 using Sluice.Server;
@@ -116,7 +117,7 @@ internal static class BurstBench
             {
                 var page = await http.GetFromJsonAsync<DocumentPage>(
                     new Uri($"v1/documents?limit=500{(cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor))}", UriKind.Relative), cancellationToken);
-                foreach (var d in page!.Items.Where(d => d.Status is "completed" or "failed" or "dead_lettered"))
+                foreach (var d in page!.Items.Where(d => d.IsTerminal()))
                 {
                     terminal[d.Id] = d.Status;
                 }

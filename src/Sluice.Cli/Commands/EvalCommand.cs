@@ -119,7 +119,7 @@ internal static class EvalCommand
                         async (id, token) =>
                         {
                             var document = await client.GetAsync(id, token);
-                            if (document.IsTerminal)
+                            if (document.IsTerminal())
                             {
                                 lock (finished)
                                 {

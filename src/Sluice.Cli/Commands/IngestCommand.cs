@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sluice.Cli.Client;
 using Spectre.Console;
+using Sluice.Server.Api;
 
 namespace Sluice.Cli.Commands;
 
@@ -28,7 +29,7 @@ internal static class IngestCommand
     {
         var files = ExpandPaths(paths);
         using var client = SluiceClient.Create(ServerOption.Resolve(server));
-        var documents = new Dictionary<string, DocumentView>(StringComparer.Ordinal);
+        var documents = new Dictionary<string, DocumentResponse>(StringComparer.Ordinal);
         var rejected = new List<string>();
 
         await AnsiConsole.Progress()
@@ -68,12 +69,12 @@ internal static class IngestCommand
                 var deadline = DateTimeOffset.UtcNow + timeout;
                 while (!cancellationToken.IsCancellationRequested)
                 {
-                    foreach (var (file, document) in documents.Where(d => !d.Value.IsTerminal).ToList())
+                    foreach (var (file, document) in documents.Where(d => !d.Value.IsTerminal()).ToList())
                     {
                         documents[file] = await client.GetAsync(document.Id, cancellationToken);
                     }
 
-                    processing.Value = documents.Values.Count(d => d.IsTerminal);
+                    processing.Value = documents.Values.Count(d => d.IsTerminal());
                     processing.Description = Describe(documents.Values);
                     if (processing.Value >= documents.Count || DateTimeOffset.UtcNow > deadline)
                     {
@@ -85,8 +86,8 @@ internal static class IngestCommand
             });
 
         PrintSummary(documents, rejected, noWait);
-        var failed = documents.Values.Count(d => d.IsFailure);
-        var unfinished = noWait ? 0 : documents.Values.Count(d => !d.IsTerminal);
+        var failed = documents.Values.Count(d => d.IsFailure());
+        var unfinished = noWait ? 0 : documents.Values.Count(d => !d.IsTerminal());
         if (unfinished > 0)
         {
             await Console.Error.WriteLineAsync($"sluice: {unfinished} document(s) were still processing after {timeout.TotalSeconds:0} s");
@@ -96,9 +97,9 @@ internal static class IngestCommand
     }
 
     /// <summary>"Processing", and how many documents wait to retry and until when, so a long wait is not a mystery.</summary>
-    private static string Describe(IEnumerable<DocumentView> documents)
+    private static string Describe(IEnumerable<DocumentResponse> documents)
     {
-        var waiting = documents.Where(d => !d.IsTerminal && d.NextAttemptAt is not null).Select(d => d.NextAttemptAt!.Value).ToList();
+        var waiting = documents.Where(d => !d.IsTerminal() && d.NextAttemptAt is not null).Select(d => d.NextAttemptAt!.Value).ToList();
         return waiting.Count == 0
             ? "Processing"
             : Markup.Escape($"Processing ({waiting.Count} retrying, next at {waiting.Min().ToUniversalTime().ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)} UTC)");
@@ -129,7 +130,7 @@ internal static class IngestCommand
         return files.Count > 0 ? files : throw new CliException("no files to upload", 2);
     }
 
-    private static void PrintSummary(Dictionary<string, DocumentView> documents, List<string> rejected, bool noWait)
+    private static void PrintSummary(Dictionary<string, DocumentResponse> documents, List<string> rejected, bool noWait)
     {
         var table = new Table().AddColumns("File", "Id", "Status", "Chunks", "Error");
         foreach (var (file, d) in documents.OrderBy(d => d.Key, StringComparer.Ordinal))

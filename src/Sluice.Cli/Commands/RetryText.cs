@@ -1,5 +1,5 @@
 using System.Globalization;
-using Sluice.Cli.Client;
+using Sluice.Server.Api;
 
 namespace Sluice.Cli.Commands;
 
@@ -9,7 +9,7 @@ internal static class RetryText
     private const int MaxErrorLength = 160;
 
     /// <summary>The stages of <paramref name="document"/> that wait to retry, each as one line, earliest first.</summary>
-    public static IEnumerable<string> Lines(DocumentView document, DateTimeOffset now)
+    public static IEnumerable<string> Lines(DocumentResponse document, DateTimeOffset now)
         => document.Stages
             .Where(s => s.Value.Status == "retrying")
             .OrderBy(s => s.Value.NextAttemptAt ?? DateTimeOffset.MaxValue)
@@ -18,7 +18,7 @@ internal static class RetryText
     /// <summary>
     /// <c>summarize: retrying at 12:03:10 UTC, in 9m 50s (attempt 2; the LLM failed: ... 429 Too Many Requests)</c>.
     /// </summary>
-    public static string Line(string stage, StageView view, DateTimeOffset now)
+    public static string Line(string stage, StageResponse view, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(view);
         var when = view.NextAttemptAt is { } next ? $" at {At(next, now)}, {Until(next - now)}" : string.Empty;

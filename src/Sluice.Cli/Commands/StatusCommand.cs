@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Sluice.Cli.Client;
 using Spectre.Console;
+using Sluice.Server.Api;
 
 namespace Sluice.Cli.Commands;
 
@@ -25,12 +26,12 @@ internal static class StatusCommand
 
             var document = await client.GetAsync(result.GetValue(id)!, cancellationToken);
             Print(document);
-            return document.IsFailure ? 1 : 0;
+            return document.IsFailure() ? 1 : 0;
         });
         return command;
     }
 
-    private static void Print(DocumentView d)
+    private static void Print(DocumentResponse d)
     {
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(d.Filename)}[/]  {d.Id}");
         AnsiConsole.MarkupLine($"status: [bold]{Markup.Escape(d.Status)}[/]  format: {Markup.Escape(d.Format)}  bytes: {d.Bytes:N0}  chunks: {d.Chunks?.ToString(CultureInfo.InvariantCulture) ?? "-"}");

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Sluice.Cli.Client;
 using Sluice.Processing;
+using Sluice.Server.Api;
 
 namespace Sluice.Cli.Commands;
 
@@ -51,11 +52,11 @@ internal static class ThroughputBench
             ids.Add(document.Id);
         }
 
-        var documents = new List<DocumentView>();
+        var documents = new List<DocumentResponse>();
         foreach (var id in ids)
         {
-            DocumentView document;
-            while (!(document = await client.GetAsync(id, cancellationToken)).IsTerminal)
+            DocumentResponse document;
+            while (!(document = await client.GetAsync(id, cancellationToken)).IsTerminal())
             {
                 await Task.Delay(100, cancellationToken);
             }

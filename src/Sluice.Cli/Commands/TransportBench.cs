@@ -7,6 +7,7 @@ using Sluice.Core.Ports;
 using Sluice.Kafka;
 using Sluice.Server;
 using Sluice.Server.Hosting;
+using Sluice.Server.Api;
 
 namespace Sluice.Cli.Commands;
 
@@ -98,8 +99,8 @@ internal static class TransportBench
         var completed = 0;
         foreach (var id in ids)
         {
-            DocumentView document;
-            while (!(document = await client.GetAsync(id, cancellationToken)).IsTerminal)
+            DocumentResponse document;
+            while (!(document = await client.GetAsync(id, cancellationToken)).IsTerminal())
             {
                 await Task.Delay(100, cancellationToken);
             }
