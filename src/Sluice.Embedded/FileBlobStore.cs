@@ -35,8 +35,6 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
     /// <summary>The small-blob table's file name under the root.</summary>
     public const string SmallBlobFile = "small-blobs.db";
 
-    private const string UriPrefix = "blob:sha256:";
-
     private const string SmallSchema = """
         CREATE TABLE IF NOT EXISTS blobs (
             sha256 TEXT PRIMARY KEY,
@@ -64,6 +62,46 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
     public async Task<BlobReference> PutAsync(
         Stream content, string contentType, long maxBytes = long.MaxValue, CancellationToken cancellationToken = default)
     {
+        await using var staged = await StageAsync(content, contentType, maxBytes, cancellationToken);
+        await staged.CommitAsync(cancellationToken);
+        return staged.Reference;
+    }
+
+    public Task<StagedBlob> StageAsync(
+        Stream content, string contentType, long maxBytes = long.MaxValue, CancellationToken cancellationToken = default)
+        => StageAsync(content, contentType, maxBytes, owner: null, cancellationToken);
+
+    public async Task<BlobReference> PutOwnedAsync(
+        BlobOwner owner, Stream content, string contentType, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        await using var staged = await StageAsync(content, contentType, long.MaxValue, owner, cancellationToken);
+        await staged.CommitAsync(cancellationToken);
+        return staged.Reference;
+    }
+
+    public async Task DeleteOwnedAsync(BlobOwner owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        if (!owner.IsValid)
+        {
+            return;
+        }
+
+        // Every table key of the owner starts with "<id>@<revision>/"; '0' is the character after '/'.
+        var prefix = BlobKey.OwnerTablePrefix(owner);
+        var after = prefix[..^1] + "0";
+        await _smallWrites.RunAsync(db => db.Execute("DELETE FROM blobs WHERE sha256 >= $p0 AND sha256 < $p1", prefix, after), cancellationToken);
+        var directory = Path.Combine(_root, BlobKey.OwnerDirectory(owner));
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private async Task<StagedBlob> StageAsync(
+        Stream content, string contentType, long maxBytes, BlobOwner? owner, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(content);
 
         // Read into a buffer that grows from 16 KiB to just past a small blob's size; most uploads never leave the
@@ -78,8 +116,8 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
                 if (read == 0)
                 {
                     return filled <= SmallBlobBytes
-                        ? await PutSmallAsync(buffer.AsMemory(0, filled), contentType)
-                        : await StreamAsync(buffer, filled, content, contentType, maxBytes, cancellationToken);
+                        ? StageSmall(buffer.AsMemory(0, filled), contentType, owner)
+                        : await StageFileAsync(buffer, filled, content, contentType, maxBytes, owner, cancellationToken);
                 }
 
                 filled += read;
@@ -92,7 +130,7 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
                 {
                     if (filled > SmallBlobBytes)
                     {
-                        return await StreamAsync(buffer, filled, content, contentType, maxBytes, cancellationToken);
+                        return await StageFileAsync(buffer, filled, content, contentType, maxBytes, owner, cancellationToken);
                     }
 
                     var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 4, SmallBlobBytes * 2));
@@ -108,19 +146,16 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
         }
     }
 
-    private async Task<BlobReference> PutSmallAsync(ReadOnlyMemory<byte> content, string contentType)
+    private StagedSmallBlob StageSmall(ReadOnlyMemory<byte> content, string contentType, BlobOwner? owner)
     {
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(content.Span));
-        var data = content.ToArray();
-
-        // Not cancellable once queued: a caller that gave up may still leave the blob behind, which is harmless.
-        await _smallWrites.RunAsync(db => db.Execute("INSERT OR IGNORE INTO blobs (sha256, data) VALUES ($p0, $p1)", sha256, data));
-        return new BlobReference(UriPrefix + sha256, sha256, content.Length, contentType);
+        var key = owner is null ? BlobKey.Shared(sha256) : BlobKey.Owned(owner, sha256);
+        return new StagedSmallBlob(new BlobReference(key.Uri, sha256, content.Length, contentType), key, content.ToArray(), _smallWrites);
     }
 
     /// <summary>A large upload: the head already read, then the rest, through a temporary file.</summary>
-    private async Task<BlobReference> StreamAsync(
-        byte[] buffer, int head, Stream content, string contentType, long maxBytes, CancellationToken cancellationToken)
+    private async Task<StagedFileBlob> StageFileAsync(
+        byte[] buffer, int head, Stream content, string contentType, long maxBytes, BlobOwner? owner, CancellationToken cancellationToken)
     {
         var tempPath = TempPath();
         try
@@ -146,17 +181,8 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
             }
 
             var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
-            var target = PathOf(sha256);
-            if (File.Exists(target))
-            {
-                File.Delete(tempPath);
-            }
-            else
-            {
-                await _durable.CommitAsync(tempPath, target);
-            }
-
-            return new BlobReference(UriPrefix + sha256, sha256, size, contentType);
+            var key = owner is null ? BlobKey.Shared(sha256) : BlobKey.Owned(owner, sha256);
+            return new StagedFileBlob(new BlobReference(key.Uri, sha256, size, contentType), tempPath, Path.Combine(_root, key.RelativePath), _durable);
         }
         catch
         {
@@ -168,8 +194,8 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
     public async Task<Stream> OpenReadAsync(BlobReference reference, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        var sha256 = HashOf(reference);
-        var small = await ReadSmallAsync(sha256, cancellationToken);
+        var key = BlobKey.Parse(reference);
+        var small = await ReadSmallAsync(key.TableKey, cancellationToken);
         if (small is not null)
         {
             return new VerifyingReadStream(new MemoryStream(small, writable: false), reference);
@@ -177,7 +203,7 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
 
         try
         {
-            var file = new FileStream(PathOf(sha256), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 128 * 1024,
+            var file = new FileStream(Path.Combine(_root, key.RelativePath), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 128 * 1024,
                 FileOptions.Asynchronous | FileOptions.SequentialScan);
             return new VerifyingReadStream(file, reference);
         }
@@ -190,22 +216,22 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
     public async Task<bool> ExistsAsync(BlobReference reference, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        var sha256 = HashOf(reference);
+        var key = BlobKey.Parse(reference);
         await using var connection = await _small.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT 1 FROM blobs WHERE sha256 = $sha256";
-        command.Parameters.AddWithValue("$sha256", sha256);
-        return await command.ExecuteScalarAsync(cancellationToken) is not null || File.Exists(PathOf(sha256));
+        command.CommandText = "SELECT 1 FROM blobs WHERE sha256 = $key";
+        command.Parameters.AddWithValue("$key", key.TableKey);
+        return await command.ExecuteScalarAsync(cancellationToken) is not null || File.Exists(Path.Combine(_root, key.RelativePath));
     }
 
     public async Task DeleteAsync(BlobReference reference, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        var sha256 = HashOf(reference);
-        await _smallWrites.RunAsync(db => db.Execute("DELETE FROM blobs WHERE sha256 = $p0", sha256), cancellationToken);
+        var key = BlobKey.Parse(reference);
+        await _smallWrites.RunAsync(db => db.Execute("DELETE FROM blobs WHERE sha256 = $p0", key.TableKey), cancellationToken);
         try
         {
-            File.Delete(PathOf(sha256));
+            File.Delete(Path.Combine(_root, key.RelativePath));
         }
         catch (DirectoryNotFoundException)
         {
@@ -214,33 +240,13 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
     }
 
     /// <summary>The small blob's bytes, or null when the table does not have it.</summary>
-    private async Task<byte[]?> ReadSmallAsync(string sha256, CancellationToken cancellationToken)
+    private async Task<byte[]?> ReadSmallAsync(string key, CancellationToken cancellationToken)
     {
         await using var connection = await _small.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT data FROM blobs WHERE sha256 = $sha256";
-        command.Parameters.AddWithValue("$sha256", sha256);
+        command.CommandText = "SELECT data FROM blobs WHERE sha256 = $key";
+        command.Parameters.AddWithValue("$key", key);
         return await command.ExecuteScalarAsync(cancellationToken) as byte[];
-    }
-
-    /// <summary>
-    /// The hash named by the reference's URI, checked to be exactly 64 hex digits so that a crafted
-    /// reference can never point outside the store.
-    /// </summary>
-    private static string HashOf(BlobReference reference)
-    {
-        if (!reference.Uri.StartsWith(UriPrefix, StringComparison.Ordinal))
-        {
-            throw new BlobNotFoundException(reference.Uri);
-        }
-
-        var hash = reference.Uri[UriPrefix.Length..];
-        if (hash.Length != 64 || !hash.All(char.IsAsciiHexDigitLower))
-        {
-            throw new BlobNotFoundException(reference.Uri);
-        }
-
-        return hash;
     }
 
     public void Dispose()
@@ -250,6 +256,4 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
     }
 
     private string TempPath() => Path.Combine(_temp, $"{Guid.NewGuid():N}.part");
-
-    private string PathOf(string sha256) => Path.Combine(_root, "sha256", sha256[..2], sha256[2..4], sha256);
 }

@@ -12,7 +12,7 @@ namespace Sluice.Embedded;
 /// event changes nothing. Writes (registrations, folds, deletions) are group-committed through one writer
 /// thread: concurrent uploads share a transaction and an <c>fsync</c> instead of queueing on SQLite's lock.
 /// </summary>
-public sealed class SqliteStatusStore : IStatusStore, IDisposable
+public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
 {
     private readonly SqliteFile _file;
     private readonly SqliteWriteQueue _writes;
@@ -41,19 +41,21 @@ public sealed class SqliteStatusStore : IStatusStore, IDisposable
     {
         var source = JsonSerializer.Serialize(document.Source, SluiceJson.Options);
         var created = db.Execute("""
-            INSERT OR IGNORE INTO documents (id, tenant, file_name, content_type, format, source_json, accepted_at, state, updated_at)
-            VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p6)
+            INSERT OR IGNORE INTO documents (id, tenant, file_name, content_type, format, source_json, accepted_at, state, updated_at, source_uri)
+            VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p6, $p8)
             """, document.Id, document.Tenant, document.FileName, document.ContentType, document.Format, source,
-            Format(document.AcceptedAt), nameof(DocumentState.Accepted)) == 1;
+            Format(document.AcceptedAt), nameof(DocumentState.Accepted), document.Source.Uri) == 1;
 
         if (!created)
         {
             // A deleted document uploaded again starts over as the next revision.
             created = db.Execute("""
                 UPDATE documents SET revision = revision + 1, deleted_at = NULL, file_name = $p1, content_type = $p2, format = $p3,
-                    source_json = $p4, accepted_at = $p5, state = 'Accepted', error_stage = NULL, error_reason = NULL, chunks = NULL, updated_at = $p5
+                    source_json = $p4, accepted_at = $p5, state = 'Accepted', error_stage = NULL, error_reason = NULL, chunks = NULL, updated_at = $p5,
+                    source_uri = $p6
                 WHERE id = $p0 AND deleted_at IS NOT NULL
-                """, document.Id, document.FileName, document.ContentType, document.Format, source, Format(document.AcceptedAt)) == 1;
+                """, document.Id, document.FileName, document.ContentType, document.Format, source, Format(document.AcceptedAt),
+                document.Source.Uri) == 1;
             if (created)
             {
                 db.Execute("DELETE FROM stages WHERE document_id = $p0", document.Id);
@@ -119,8 +121,14 @@ public sealed class SqliteStatusStore : IStatusStore, IDisposable
             return false;
         }
 
-        if (IsDeleted(db, statusEvent.DocumentId))
+        if (RevisionOf(db, statusEvent.DocumentId, statusEvent.Revision) is RevisionState.Deleted or RevisionState.Superseded)
         {
+            // Late news of a deleted or superseded revision: nothing to show, but what it wrote must still go.
+            foreach (var blob in change.Blobs ?? [])
+            {
+                QueueGarbage(db, blob);
+            }
+
             return false;
         }
 
@@ -178,38 +186,32 @@ public sealed class SqliteStatusStore : IStatusStore, IDisposable
             return null;
         }
 
-        db.Execute("UPDATE documents SET deleted_at = $p1, updated_at = $p1 WHERE id = $p0", documentId, Format(_time.GetUtcNow()));
+        var now = Format(_time.GetUtcNow());
+        db.Execute("UPDATE documents SET deleted_at = $p1, updated_at = $p1 WHERE id = $p0", documentId, now);
         db.Execute("DELETE FROM stages WHERE document_id = $p0", documentId);
 
-        var blobs = new List<BlobReference> { status.Document.Source };
+        // In the same transaction as the tombstone: the blobs it leaves behind are queued for the collector, which
+        // removes each one only after checking, in a transaction of its own, that no live document took it up again.
+        QueueGarbage(db, status.Document.Source);
+        QueueOwnerGarbage(db, new BlobOwner(documentId, status.Document.Revision));
+        var recorded = new List<BlobReference>();
         {
             var command = db.Get("SELECT blob_json FROM document_blobs WHERE document_id = $doc");
             command.Parameters.AddWithValue("$doc", documentId);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                blobs.Add(JsonSerializer.Deserialize<BlobReference>(reader.GetString(0), SluiceJson.Options)!);
+                recorded.Add(JsonSerializer.Deserialize<BlobReference>(reader.GetString(0), SluiceJson.Options)!);
             }
         }
 
         db.Execute("DELETE FROM document_blobs WHERE document_id = $p0", documentId);
-        var unshared = new List<BlobReference>();
-        foreach (var blob in blobs.DistinctBy(b => b.Uri))
+        foreach (var blob in recorded)
         {
-            var command = db.Get("""
-                SELECT EXISTS (SELECT 1 FROM document_blobs b JOIN documents d ON d.id = b.document_id
-                               WHERE b.uri = $uri AND d.deleted_at IS NULL)
-                    OR EXISTS (SELECT 1 FROM documents WHERE id <> $doc AND deleted_at IS NULL AND json_extract(source_json, '$.uri') = $uri)
-                """);
-            command.Parameters.AddWithValue("$uri", blob.Uri);
-            command.Parameters.AddWithValue("$doc", documentId);
-            if (Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
-            {
-                unshared.Add(blob);
-            }
+            QueueGarbage(db, blob);
         }
 
-        return new DocumentDeletion(status.Document, unshared);
+        return new DocumentDeletion(status.Document);
     }
 
     public async Task<bool> IsDeletedAsync(string documentId, CancellationToken cancellationToken = default)

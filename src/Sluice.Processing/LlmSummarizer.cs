@@ -97,7 +97,14 @@ public sealed partial class LlmSummarizer : ISummarizer
 
     /// <inheritdoc />
     /// <exception cref="ProviderException">The endpoint failed, timed out, answered with nothing, or its circuit is open.</exception>
-    public async Task<string> SummarizeAsync(string text, CancellationToken cancellationToken = default)
+    public Task<string> SummarizeAsync(string text, CancellationToken cancellationToken = default)
+        => Summarize(text, null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<string> SummarizeAsync(string text, string documentId, CancellationToken cancellationToken = default)
+        => Summarize(text, documentId, cancellationToken);
+
+    private async Task<string> Summarize(string text, string? documentId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);
         var trimmed = text.Trim();
@@ -119,13 +126,13 @@ public sealed partial class LlmSummarizer : ISummarizer
         }
         else
         {
-            var partials = await SummarizeAllAsync(Kind.Part, Split(trimmed, _maxPieceChars), cancellationToken);
-            summary = await ReduceAsync(partials, cancellationToken);
+            var partials = await SummarizeAllAsync(Kind.Part, Split(trimmed, _maxPieceChars), documentId, cancellationToken);
+            summary = await ReduceAsync(partials, documentId, cancellationToken);
         }
 
         if (_cache is not null)
         {
-            await _cache.PutAsync(key, summary, cancellationToken);
+            await _cache.PutAsync(key, summary, documentId, cancellationToken);
         }
 
         return summary;
@@ -209,7 +216,7 @@ public sealed partial class LlmSummarizer : ISummarizer
         return char.IsHighSurrogate(text[limit - 1]) ? limit - 1 : limit;
     }
 
-    private async Task<string> ReduceAsync(IReadOnlyList<string> partials, CancellationToken cancellationToken)
+    private async Task<string> ReduceAsync(IReadOnlyList<string> partials, string? documentId, CancellationToken cancellationToken)
     {
         var combined = string.Join("\n\n", partials);
         for (var round = 0; combined.Length > _maxPieceChars; round++)
@@ -222,24 +229,24 @@ public sealed partial class LlmSummarizer : ISummarizer
                 break;
             }
 
-            partials = await SummarizeAllAsync(Kind.Combine, pieces, cancellationToken);
+            partials = await SummarizeAllAsync(Kind.Combine, pieces, documentId, cancellationToken);
             combined = string.Join("\n\n", partials);
         }
 
         return await AskAsync(Kind.Combine, combined, cancellationToken);
     }
 
-    private async Task<IReadOnlyList<string>> SummarizeAllAsync(Kind kind, List<string> pieces, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> SummarizeAllAsync(Kind kind, List<string> pieces, string? documentId, CancellationToken cancellationToken)
     {
         var results = new string[pieces.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, pieces.Count),
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
-            async (i, token) => results[i] = await CachedAskAsync(kind, pieces[i], token));
+            async (i, token) => results[i] = await CachedAskAsync(kind, pieces[i], documentId, token));
         return results;
     }
 
-    private async Task<string> CachedAskAsync(Kind kind, string text, CancellationToken cancellationToken)
+    private async Task<string> CachedAskAsync(Kind kind, string text, string? documentId, CancellationToken cancellationToken)
     {
         var key = Key(text, kind);
         if (_cache is not null && await _cache.GetAsync(key, cancellationToken) is { } cached)
@@ -250,7 +257,7 @@ public sealed partial class LlmSummarizer : ISummarizer
         var summary = await AskAsync(kind, text, cancellationToken);
         if (_cache is not null)
         {
-            await _cache.PutAsync(key, summary, cancellationToken);
+            await _cache.PutAsync(key, summary, documentId, cancellationToken);
         }
 
         return summary;

@@ -89,6 +89,7 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton<ISummaryStore, SqliteSummaryStore>();
         services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();
         services.AddSingleton<ISearchIndex, SqliteSearchIndex>();
+        services.AddSingleton<Sluice.Core.Deletion.IDeletedDataEraser, SqliteDataEraser>();
         return services;
     }
 
@@ -102,6 +103,8 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton<IngestionService>();
         services.AddSingleton<ForegroundActivity>();
         services.AddSingleton<DocumentDeletionService>();
+        services.AddSingleton<Sluice.Core.Deletion.BlobCollector>();
+        services.AddHostedService(sp => sp.GetRequiredService<Sluice.Core.Deletion.BlobCollector>());
 
         services.AddOptions<ExtractionOptions>().BindConfiguration("Sluice:Extraction").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ChunkerOptions>().BindConfiguration("Sluice:Chunking").ValidateDataAnnotations().ValidateOnStart();
@@ -125,8 +128,10 @@ public static class SluiceServiceCollectionExtensions
             sp.GetRequiredService<CoalescingEmbedder>(), sp.GetRequiredService<IOptions<ExtractiveSummarizerOptions>>().Value));
         services.AddSingleton<ExtractStage>();
         services.AddSingleton<ChunkStage>();
+        services.AddSingleton<DocumentWrites>();
         services.AddSingleton(sp => new EmbedStage(
-            sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<CoalescingEmbedder>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<CoalescingEmbedder>(), sp.GetRequiredService<DocumentWrites>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IndexStage>();
         services.AddSingleton<SummarizeStage>();
         services.AddSingleton<StatusProjectionStage>();

@@ -20,6 +20,13 @@ public sealed record EventEnvelope
 
     public required string DocumentId { get; init; }
 
+    /// <summary>
+    /// The document's revision this event belongs to: 1 for its first upload, one more each time a deleted document
+    /// is uploaded again. Every event a stage emits carries its input's revision, so a store can tell a late event of
+    /// a deleted or superseded revision from the current one. Events written before revisions existed read as 1.
+    /// </summary>
+    public int Revision { get; init; } = 1;
+
     public required DateTimeOffset OccurredAt { get; init; }
 
     /// <summary>Type-specific payload; read it with <see cref="GetData{T}"/>.</summary>
@@ -30,7 +37,7 @@ public sealed record EventEnvelope
            ?? throw new JsonException($"Event {Id} of type {Type} has an empty payload.");
 
     public static EventEnvelope Create<T>(
-        string type, string tenant, string documentId, T data, string id, DateTimeOffset occurredAt, int schemaVersion = 1)
+        string type, string tenant, string documentId, T data, string id, DateTimeOffset occurredAt, int schemaVersion = 1, int revision = 1)
         => new()
         {
             Id = id,
@@ -38,6 +45,7 @@ public sealed record EventEnvelope
             SchemaVersion = schemaVersion,
             Tenant = tenant,
             DocumentId = documentId,
+            Revision = revision,
             OccurredAt = occurredAt,
             Data = JsonSerializer.SerializeToElement(data, SluiceJson.Options),
         };

@@ -15,6 +15,15 @@ public interface ILlmSummaryCache
     /// <summary>The cached summary, or null.</summary>
     Task<string?> GetAsync(LlmSummaryKey key, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores a summary; putting the same key again replaces it.</summary>
-    Task PutAsync(LlmSummaryKey key, string summary, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Stores a summary, filed under <paramref name="documentId"/> when given; putting the same key again replaces it
+    /// (and files it under that document too).
+    /// </summary>
+    Task PutAsync(LlmSummaryKey key, string summary, string? documentId = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes every answer filed under the document, also when another document's text gave the same answer (that
+    /// one then costs a request again): a deleted document's text leaves nothing behind.
+    /// </summary>
+    Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default);
 }

@@ -27,8 +27,30 @@ public sealed record DocumentRecord(
     DateTimeOffset AcceptedAt,
     int Revision = 1);
 
-/// <summary>A deleted document and the blobs no other document uses, which may now be removed.</summary>
-public sealed record DocumentDeletion(DocumentRecord Document, IReadOnlyList<BlobReference> UnsharedBlobs);
+/// <summary>A deleted document. Its blobs are queued as <see cref="BlobGarbage"/> in the same transaction.</summary>
+public sealed record DocumentDeletion(DocumentRecord Document);
+
+/// <summary>Where an event's document revision stands against the document as the status store knows it.</summary>
+public enum RevisionState
+{
+    /// <summary>The document is live at this revision.</summary>
+    Current,
+
+    /// <summary>The store has no such document (never registered here, or its tombstone was pruned long after).</summary>
+    Unknown,
+
+    /// <summary>The document was deleted and uploaded again: a newer revision is live.</summary>
+    Superseded,
+
+    /// <summary>The document is deleted.</summary>
+    Deleted,
+}
+
+/// <summary>
+/// A blob that may have become garbage: a single blob (checked against every live reference before it is removed)
+/// or every blob of one document revision (<see cref="Owner"/>, never shared).
+/// </summary>
+public sealed record BlobGarbage(string Key, BlobReference? Blob, BlobOwner? Owner);
 
 /// <summary>One stage's view of a document.</summary>
 /// <param name="State">Where the stage is.</param>
@@ -100,6 +122,30 @@ public interface IStatusStore
 
     /// <summary>True when the document was deleted (and not uploaded again since).</summary>
     Task<bool> IsDeletedAsync(string documentId, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether work for <paramref name="revision"/> of the document is still wanted (see <see cref="RevisionState"/>).</summary>
+    Task<RevisionState> GetRevisionStateAsync(string documentId, int revision, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes up to <paramref name="limit"/> queued blob garbage to remove, in one transaction: a single blob that a
+    /// live document references again is dropped from the queue instead (it is not garbage), the others are marked
+    /// condemned and returned. The caller deletes them and then calls <see cref="ReleaseBlobGarbageAsync"/>. Entries
+    /// condemned longer than <paramref name="staleAfter"/> ago (a collector that died halfway) are taken again.
+    /// </summary>
+    Task<IReadOnlyList<BlobGarbage>> ClaimBlobGarbageAsync(int limit, TimeSpan staleAfter, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets garbage whose blobs were deleted.</summary>
+    Task ReleaseBlobGarbageAsync(IReadOnlyList<BlobGarbage> removed, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// True while the blob at <paramref name="uri"/> is condemned: a collector decided it was garbage and may be deleting
+    /// it. An upload that registered a reference to the same bytes waits until this is false and then writes the
+    /// bytes again if they are gone.
+    /// </summary>
+    Task<bool> IsBlobCondemnedAsync(string uri, CancellationToken cancellationToken = default);
+
+    /// <summary>Blob garbage still queued or condemned.</summary>
+    Task<int> CountBlobGarbageAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>Chunks by document, replaced as a whole when a document is chunked again.</summary>

@@ -24,4 +24,11 @@ public interface ISummarizer
     SummarizerInfo Info { get; }
 
     Task<string> SummarizeAsync(string text, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Summarizes the text of <paramref name="documentId"/>: a summarizer that keeps anything derived from the text
+    /// (a cache of paid answers) files it under the document, so that deleting the document removes it.
+    /// </summary>
+    Task<string> SummarizeAsync(string text, string documentId, CancellationToken cancellationToken = default)
+        => SummarizeAsync(text, cancellationToken);
 }

@@ -32,7 +32,8 @@ public sealed class StageContext(EventEnvelope input, int attempt, Func<double, 
 
     /// <summary>Builds an output event of this input, with a deterministic id.</summary>
     public OutputEvent Output<T>(string topic, string stage, int index, T data, DateTimeOffset now)
-        => new(topic, EventEnvelope.Create(topic, Input.Tenant, Input.DocumentId, data, Ids.Output(Input.Id, stage, index), now));
+        => new(topic, EventEnvelope.Create(
+            topic, Input.Tenant, Input.DocumentId, data, Ids.Output(Input.Id, stage, index), now, revision: Input.Revision));
 }
 
 /// <summary>An event a stage asks the runtime to publish.</summary>

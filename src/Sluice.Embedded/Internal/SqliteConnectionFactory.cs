@@ -11,7 +11,7 @@ internal sealed class SqliteConnectionFactory
     private readonly string _connectionString;
     private readonly string _pragmas;
 
-    public SqliteConnectionFactory(string path, SqliteSynchronousMode synchronous, TimeSpan busyTimeout, bool pooling)
+    public SqliteConnectionFactory(string path, SqliteSynchronousMode synchronous, TimeSpan busyTimeout, bool pooling, bool secureDelete = false)
     {
         FullPath = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(FullPath);
@@ -36,7 +36,8 @@ internal sealed class SqliteConnectionFactory
             SqliteSynchronousMode.Extra => "EXTRA",
             _ => "FULL",
         };
-        _pragmas = $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds}; PRAGMA synchronous = {level};";
+        _pragmas = $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds}; PRAGMA synchronous = {level};"
+                   + (secureDelete ? " PRAGMA secure_delete = ON;" : string.Empty);
     }
 
     /// <summary>Absolute path of the database file; identifies it within the process.</summary>

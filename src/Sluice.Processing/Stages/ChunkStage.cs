@@ -10,7 +10,7 @@ namespace Sluice.Processing.Stages;
 /// replaces the document's chunk set (deterministic ids, so a replay writes the same rows) and publishes
 /// the batch by reference as JSON lines.
 /// </summary>
-public sealed class ChunkStage(IBlobStore blobs, IChunkStore chunks, TextChunker chunker, TimeProvider time) : IStage
+public sealed class ChunkStage(IBlobStore blobs, IChunkStore chunks, TextChunker chunker, DocumentWrites writes, TimeProvider time) : IStage
 {
     public string Name => StageNames.Chunk;
 
@@ -20,6 +20,11 @@ public sealed class ChunkStage(IBlobStore blobs, IChunkStore chunks, TextChunker
     {
         ArgumentNullException.ThrowIfNull(context);
         var extracted = context.Input.GetData<DocumentExtracted>();
+        if (!await writes.IsWantedAsync(context.Input, cancellationToken))
+        {
+            return StageResult.Success();
+        }
+
         string text;
         try
         {
@@ -40,9 +45,13 @@ public sealed class ChunkStage(IBlobStore blobs, IChunkStore chunks, TextChunker
         var result = spans
             .Select(s => new Chunk(Ids.Chunk(documentId, s.Index, s.Text), documentId, s.Index, s.Text, s.Start, s.End, s.Page, s.Tokens))
             .ToList();
-        await chunks.ReplaceAsync(documentId, result, cancellationToken);
+        if (!await writes.WriteAsync(context.Input, token => chunks.ReplaceAsync(documentId, result, token), token => chunks.DeleteAsync(documentId, token), cancellationToken))
+        {
+            // Deleted meanwhile: nothing more to do for it.
+            return StageResult.Success();
+        }
 
-        var batch = await StageBlobs.WriteChunksAsync(blobs, result, cancellationToken);
+        var batch = await StageBlobs.WriteChunksAsync(blobs, StageBlobs.OwnerOf(context.Input), result, cancellationToken);
         var output = context.Output(Topics.ChunksCreated, Name, 0, new ChunksCreated(batch, result.Count), time.GetUtcNow());
         return StageResult.Success([output], new Dictionary<string, long> { ["chunks"] = result.Count }, [batch]);
     }

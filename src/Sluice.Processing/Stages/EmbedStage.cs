@@ -9,7 +9,7 @@ namespace Sluice.Processing.Stages;
 /// <c>chunks.created</c> → <c>chunks.embedded</c>: embeds a document's chunks in batches and publishes the
 /// vectors by reference, with the embedder's name and version.
 /// </summary>
-public sealed class EmbedStage(IBlobStore blobs, IEmbedder embedder, TimeProvider time) : IStage
+public sealed class EmbedStage(IBlobStore blobs, IEmbedder embedder, DocumentWrites writes, TimeProvider time) : IStage
 {
     /// <summary>Chunks per embedder call; also the progress granularity.</summary>
     public int BatchSize { get; init; } = 32;
@@ -22,6 +22,11 @@ public sealed class EmbedStage(IBlobStore blobs, IEmbedder embedder, TimeProvide
     {
         ArgumentNullException.ThrowIfNull(context);
         var created = context.Input.GetData<ChunksCreated>();
+        if (!await writes.IsWantedAsync(context.Input, cancellationToken))
+        {
+            return StageResult.Success();
+        }
+
         List<Chunk> chunks;
         try
         {
@@ -48,7 +53,7 @@ public sealed class EmbedStage(IBlobStore blobs, IEmbedder embedder, TimeProvide
         }
 
         var info = embedder.Info;
-        var block = await StageBlobs.WriteVectorsAsync(blobs, vectors, info.Dimensions, cancellationToken);
+        var block = await StageBlobs.WriteVectorsAsync(blobs, StageBlobs.OwnerOf(context.Input), vectors, info.Dimensions, cancellationToken);
         var output = new ChunksEmbedded(created.Chunks, block, chunks.Count, info.Name, info.Version, info.Dimensions);
         return StageResult.Success(
             [context.Output(Topics.ChunksEmbedded, Name, 0, output, time.GetUtcNow())],

@@ -9,7 +9,7 @@ namespace Sluice.Processing.Stages;
 /// <c>documents.submitted</c> → <c>documents.extracted</c>: reads the upload by its claim check, extracts
 /// plain text and stores it as a blob of its own; the event carries only the reference.
 /// </summary>
-public sealed class ExtractStage(IBlobStore blobs, DocumentExtractor extractor, TimeProvider time) : IStage
+public sealed class ExtractStage(IBlobStore blobs, DocumentExtractor extractor, DocumentWrites writes, TimeProvider time) : IStage
 {
     public const string TextContentType = "text/plain; charset=utf-8";
 
@@ -21,6 +21,12 @@ public sealed class ExtractStage(IBlobStore blobs, DocumentExtractor extractor, 
     {
         ArgumentNullException.ThrowIfNull(context);
         var submitted = context.Input.GetData<DocumentSubmitted>();
+        if (!await writes.IsWantedAsync(context.Input, cancellationToken))
+        {
+            // Deleted (or superseded) before it was extracted: its upload may be gone already.
+            return StageResult.Success();
+        }
+
         ExtractedText extracted;
         try
         {
@@ -39,7 +45,7 @@ public sealed class ExtractStage(IBlobStore blobs, DocumentExtractor extractor, 
         BlobReference text;
         using (var bytes = new MemoryStream(Encoding.UTF8.GetBytes(extracted.Text), writable: false))
         {
-            text = await blobs.PutAsync(bytes, TextContentType, cancellationToken: cancellationToken);
+            text = await blobs.PutOwnedAsync(new BlobOwner(context.Input.DocumentId, context.Input.Revision), bytes, TextContentType, cancellationToken);
         }
 
         var output = new DocumentExtracted(submitted.Source, text, submitted.Format, extracted.Text.Length, extracted.Pages);

@@ -9,7 +9,7 @@ namespace Sluice.Processing.Stages;
 /// <c>chunks.embedded</c> → <c>documents.indexed</c>: replaces the document's chunks in the search index
 /// (idempotent), unless the document was deleted meanwhile.
 /// </summary>
-public sealed class IndexStage(IBlobStore blobs, ISearchIndex index, IStatusStore statuses, TimeProvider time) : IStage
+public sealed class IndexStage(IBlobStore blobs, ISearchIndex index, DocumentWrites writes, TimeProvider time) : IStage
 {
     public string Name => StageNames.Index;
 
@@ -19,9 +19,9 @@ public sealed class IndexStage(IBlobStore blobs, ISearchIndex index, IStatusStor
     {
         ArgumentNullException.ThrowIfNull(context);
         var documentId = context.Input.DocumentId;
-        if (await statuses.IsDeletedAsync(documentId, cancellationToken))
+        if (!await writes.IsWantedAsync(context.Input, cancellationToken))
         {
-            // Deleted while in flight: indexing now would bring it back into search.
+            // Deleted (or superseded) while in flight: indexing now would bring it back into search.
             return StageResult.Success();
         }
 
@@ -48,7 +48,16 @@ public sealed class IndexStage(IBlobStore blobs, ISearchIndex index, IStatusStor
         }
 
         var embedder = new EmbedderInfo(embedded.Embedder, embedded.EmbedderVersion, embedded.Dimensions);
-        await index.UpsertAsync(context.Input.Tenant, documentId, embedder, [.. chunks.Zip(vectors, (c, v) => new IndexedChunk(c, v))], cancellationToken);
+        IReadOnlyList<IndexedChunk> indexed = [.. chunks.Zip(vectors, (c, v) => new IndexedChunk(c, v))];
+        if (!await writes.WriteAsync(
+                context.Input,
+                token => index.UpsertAsync(context.Input.Tenant, documentId, embedder, indexed, token),
+                token => index.DeleteAsync(documentId, token),
+                cancellationToken))
+        {
+            return StageResult.Success();
+        }
+
         var output = new DocumentIndexed(chunks.Count, embedder.ToString());
         return StageResult.Success(
             [context.Output(Topics.DocumentsIndexed, Name, 0, output, time.GetUtcNow())],

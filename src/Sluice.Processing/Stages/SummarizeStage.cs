@@ -9,7 +9,7 @@ namespace Sluice.Processing.Stages;
 /// <c>documents.extracted</c> → <c>documents.summarized</c>, in its own consumer group beside chunking: a slow
 /// or failing summarizer stalls only summaries, never search.
 /// </summary>
-public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISummaryStore summaries, TimeProvider time) : IStage
+public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISummaryStore summaries, DocumentWrites writes, TimeProvider time) : IStage
 {
     public string Name => StageNames.Summarize;
 
@@ -19,6 +19,11 @@ public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISu
     {
         ArgumentNullException.ThrowIfNull(context);
         var extracted = context.Input.GetData<DocumentExtracted>();
+        if (!await writes.IsWantedAsync(context.Input, cancellationToken))
+        {
+            return StageResult.Success();
+        }
+
         string text;
         try
         {
@@ -32,7 +37,7 @@ public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISu
         string summary;
         try
         {
-            summary = await summarizer.SummarizeAsync(text, cancellationToken);
+            summary = await summarizer.SummarizeAsync(text, context.Input.DocumentId, cancellationToken);
         }
         catch (ProviderException ex)
         {
@@ -40,7 +45,16 @@ public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISu
         }
 
         var info = summarizer.Info.ToString();
-        await summaries.SaveAsync(new Summary(context.Input.DocumentId, summary, info, time.GetUtcNow()), cancellationToken);
+        var documentId = context.Input.DocumentId;
+        if (!await writes.WriteAsync(
+                context.Input,
+                token => summaries.SaveAsync(new Summary(documentId, summary, info, time.GetUtcNow()), token),
+                token => summaries.DeleteAsync(documentId, token),
+                cancellationToken))
+        {
+            return StageResult.Success();
+        }
+
         var output = new DocumentSummarized(info, summary.Length);
         return StageResult.Success(
             [context.Output(Topics.DocumentsSummarized, Name, 0, output, time.GetUtcNow())],

@@ -1,3 +1,4 @@
+using Sluice.Core.Deletion;
 using Sluice.Core.Ports;
 
 namespace Sluice.Server.Ingestion;
@@ -11,11 +12,13 @@ public enum DeletionOutcome
 }
 
 /// <summary>
-/// Deletes a document from every store: status (tombstone), search index (vectors and keywords), chunks,
-/// summary, and the blobs no other document uses. Safe to repeat: a second delete finds nothing more to do.
+/// Deletes a document from every store: status (tombstone, which queues its blobs for the <see cref="BlobCollector"/>
+/// in the same transaction), search index (vectors and keywords), chunks, summary and cached LLM answers. Safe to
+/// repeat: a second delete finds nothing more to do, and sweeps up anything an in-flight stage wrote meanwhile.
 /// </summary>
 public sealed class DocumentDeletionService(
-    IStatusStore statuses, ISearchIndex index, IChunkStore chunks, ISummaryStore summaries, IBlobStore blobs)
+    IStatusStore statuses, ISearchIndex index, IChunkStore chunks, ISummaryStore summaries, BlobCollector collector,
+    IEnumerable<ILlmSummaryCache> llmCaches)
 {
     public async Task<DeletionOutcome> DeleteAsync(string documentId, string tenant, CancellationToken cancellationToken = default)
     {
@@ -31,15 +34,17 @@ public sealed class DocumentDeletionService(
             return DeletionOutcome.NotFound;
         }
 
-        // Also on a repeated delete: an index stage that was mid-flight may have written after the first one.
+        // After the tombstone: a stage that wrote before it is purged here, one that writes after it finds the
+        // tombstone and undoes its own write (DocumentWrites).
         await index.DeleteAsync(documentId, cancellationToken);
         await chunks.DeleteAsync(documentId, cancellationToken);
         await summaries.DeleteAsync(documentId, cancellationToken);
-        foreach (var blob in deletion?.UnsharedBlobs ?? [])
+        foreach (var cache in llmCaches)
         {
-            await blobs.DeleteAsync(blob, cancellationToken);
+            await cache.DeleteDocumentAsync(documentId, cancellationToken);
         }
 
+        collector.Wake();
         return deletion is null ? DeletionOutcome.AlreadyDeleted : DeletionOutcome.Deleted;
     }
 }

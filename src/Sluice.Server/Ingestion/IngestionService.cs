@@ -57,10 +57,10 @@ public sealed partial class IngestionService(
                 $"'{name}' was not accepted: {sniff.Reason}. Sluice ingests PDF, DOCX, HTML, Markdown and plain text.");
         }
 
-        BlobReference source;
+        StagedBlob staged;
         try
         {
-            source = await blobs.PutAsync(
+            staged = await blobs.StageAsync(
                 new PrefixedStream(head.AsMemory(0, headLength), content), sniff.ContentType, options.Value.MaxUploadBytes, cancellationToken);
         }
         catch (BlobTooLargeException ex)
@@ -68,10 +68,14 @@ public sealed partial class IngestionService(
             return TooLarge(name, ex.Limit);
         }
 
+        await using var upload = staged;
+        var source = staged.Reference;
         var id = Ids.Document(tenant, source.Sha256);
         var now = time.GetUtcNow();
         var (status, created) = await statuses.RegisterAsync(
             new DocumentRecord(id, tenant, name, sniff.ContentType, sniff.Format!, source, now), cancellationToken);
+        // Not cancellable: an aborted request must not leave its registration without its bytes.
+        await CommitSourceAsync(staged, CancellationToken.None);
         if (!created && status.State != DocumentState.Accepted)
         {
             return new IngestionOutcome.Existing(status);
@@ -81,7 +85,8 @@ public sealed partial class IngestionService(
         // Publishing twice is harmless: every stage is idempotent.
         var submitted = EventEnvelope.Create(
             Topics.DocumentsSubmitted, tenant, id, new DocumentSubmitted(source, name, sniff.Format!),
-            Ids.Derive("submitted", id, status.Document.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), now);
+            Ids.Derive("submitted", id, status.Document.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), now,
+            revision: status.Document.Revision);
         try
         {
             await _producer.ProduceAsync([EventRecords.ToRecord(Topics.DocumentsSubmitted, submitted)], cancellationToken);
@@ -97,6 +102,31 @@ public sealed partial class IngestionService(
         return created ? new IngestionOutcome.Accepted(status) : new IngestionOutcome.Existing(status);
     }
 
+    /// <summary>
+    /// Writes the upload's bytes into the store, after its registration. The same bytes may belong to a document
+    /// deleted a moment ago, whose blobs the collector removes: a collector that looks after our registration sees the
+    /// reference and keeps them; one that condemned them before is waited for, and the bytes are then written again if
+    /// it removed them (committing is a no-op when they are still there). This is what makes a <c>202</c> safe against
+    /// a concurrent delete of the same content.
+    /// </summary>
+    private async Task CommitSourceAsync(StagedBlob staged, CancellationToken cancellationToken)
+    {
+        var wait = TimeSpan.FromMilliseconds(5);
+        var waited = false;
+        while (await statuses.IsBlobCondemnedAsync(staged.Reference.Uri, cancellationToken))
+        {
+            waited = true;
+            await Task.Delay(wait, time, cancellationToken);
+            wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromMilliseconds(200).Ticks));
+        }
+
+        await staged.CommitAsync(cancellationToken);
+        if (waited)
+        {
+            LogRewritten(logger, staged.Reference.Uri);
+        }
+    }
+
     public static IngestionOutcome.Rejected TooLarge(string name, long limit)
         => new(413, "Upload too large", $"'{name}' is larger than the limit of {limit:N0} bytes (Sluice:MaxUploadBytes).");
 
@@ -104,6 +134,9 @@ public sealed partial class IngestionService(
 
     [LoggerMessage(1, LogLevel.Information, "Accepted document {DocumentId} ({FileName}, {Bytes} bytes, {Format})")]
     private static partial void LogAccepted(ILogger logger, string documentId, string fileName, long bytes, string format);
+
+    [LoggerMessage(3, LogLevel.Information, "Waited for {Uri} to be removed with a deleted document before writing the same bytes again")]
+    private static partial void LogRewritten(ILogger logger, string uri);
 
     [LoggerMessage(2, LogLevel.Error, "Could not publish document {DocumentId}")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, string documentId);

@@ -306,7 +306,7 @@ internal sealed class RecordProcessor(
             id = Ids.Derive(id, occasion);
         }
 
-        return EventEnvelope.Create(Topics.DocumentsStatus, input.Tenant, input.DocumentId, status, id, time.GetUtcNow());
+        return EventEnvelope.Create(Topics.DocumentsStatus, input.Tenant, input.DocumentId, status, id, time.GetUtcNow(), revision: input.Revision);
     }
 
     /// <summary>Publishes until the log acknowledges; a log outage stalls the record, it never drops it.</summary>

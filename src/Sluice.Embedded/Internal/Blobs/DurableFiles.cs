@@ -20,16 +20,43 @@ internal sealed partial class DurableFiles : IDisposable
 
     public DurableFiles(int threads) => _threads = new DedicatedThreads("sluice-fsync", threads);
 
-    /// <summary>Flushes the complete file at <paramref name="tempPath"/>, renames it to <paramref name="target"/> and flushes the directory.</summary>
-    public Task CommitAsync(string tempPath, string target)
+    /// <summary>
+    /// Flushes the complete file at <paramref name="source"/> and gives it a second name, <paramref name="target"/>
+    /// (a hard link, so no bytes are copied), durably; the source stays, so the same bytes can be committed again if
+    /// the target is deleted. A target that exists already is left as it is.
+    /// </summary>
+    public Task LinkAsync(string source, string target)
         => _threads.RunAsync(() =>
         {
-            using (var handle = File.OpenHandle(tempPath, FileMode.Open, FileAccess.ReadWrite))
+            using (var handle = File.OpenHandle(source, FileMode.Open, FileAccess.ReadWrite))
             {
                 RandomAccess.FlushToDisk(handle);
             }
 
-            Publish(tempPath, target);
+            var directory = Path.GetDirectoryName(target)!;
+            EnsureDirectory(directory);
+            if (!OperatingSystem.IsLinux())
+            {
+                if (!File.Exists(target))
+                {
+                    var copy = target + ".copy";
+                    File.Copy(source, copy, overwrite: true);
+                    File.Move(copy, target, overwrite: true);
+                }
+
+                return;
+            }
+
+            if (Link(source, target) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != AlreadyExists)
+                {
+                    throw new IOException($"Could not link '{target}' (errno {errno}).");
+                }
+            }
+
+            FlushDirectory(directory);
         });
 
     public void Dispose() => _threads.Dispose();
@@ -54,21 +81,17 @@ internal sealed partial class DurableFiles : IDisposable
         }
     }
 
-    private static void Publish(string tempPath, string target)
+    /// <summary>Creates <paramref name="directory"/> and any missing parents, each one named durably in its own parent.</summary>
+    private static void EnsureDirectory(string directory)
     {
-        var directory = Path.GetDirectoryName(target)!;
-        if (!Directory.Exists(directory))
+        if (Directory.Exists(directory))
         {
-            Directory.CreateDirectory(directory);
-
-            // A new directory (sha256/ab/cd, perhaps sha256/ab too) must be named durably in its parent as well.
-            var parent = Path.GetDirectoryName(directory)!;
-            FlushDirectory(parent);
-            FlushDirectory(Path.GetDirectoryName(parent)!);
+            return;
         }
 
-        File.Move(tempPath, target, overwrite: true);
-        FlushDirectory(directory);
+        EnsureDirectory(Path.GetDirectoryName(directory)!);
+        Directory.CreateDirectory(directory);
+        FlushDirectory(Path.GetDirectoryName(directory)!);
     }
 
     private const int ReadOnly = 0; // O_RDONLY
@@ -76,6 +99,11 @@ internal sealed partial class DurableFiles : IDisposable
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial SafeFileHandle Open(string path, int flags);
+
+    private const int AlreadyExists = 17; // EEXIST
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string existing, string newPath);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int FSync(SafeFileHandle handle);

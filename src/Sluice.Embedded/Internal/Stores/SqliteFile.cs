@@ -4,11 +4,45 @@ namespace Sluice.Embedded.Internal.Stores;
 
 /// <summary>
 /// A store's SQLite file in WAL mode: pooled connections, its schema created (and an older file upgraded, when
-/// the store has an upgrade step) once per process.
+/// the store has an upgrade step) once per process. Deleted content is overwritten (<c>secure_delete</c>), and
+/// <see cref="EraseDeletedEverywhere"/> truncates the write-ahead logs, which still hold the pages as they were.
 /// </summary>
-internal sealed class SqliteFile(string path, string schema, Action<SqliteConnection>? upgrade = null)
+internal sealed class SqliteFile
 {
-    private readonly SqliteConnectionFactory _connections = new(path, SqliteSynchronousMode.Full, TimeSpan.FromSeconds(30), pooling: true);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, WeakReference<SqliteFile>> OpenFiles = new(StringComparer.Ordinal);
+
+    private readonly SqliteConnectionFactory _connections;
+    private readonly string _schema;
+    private readonly Action<SqliteConnection>? _upgrade;
+
+    public SqliteFile(string path, string schema, Action<SqliteConnection>? upgrade = null)
+    {
+        _connections = new(path, SqliteSynchronousMode.Full, TimeSpan.FromSeconds(30), pooling: true, secureDelete: true);
+        _schema = schema;
+        _upgrade = upgrade;
+        OpenFiles[_connections.FullPath] = new WeakReference<SqliteFile>(this);
+    }
+
+    /// <summary>
+    /// Checkpoints every store file this process has open and truncates its write-ahead log, so that pages as they
+    /// were before a deletion leave the disk. A file busy with readers keeps its log until the next call.
+    /// </summary>
+    public static void EraseDeletedEverywhere()
+    {
+        foreach (var (path, reference) in OpenFiles)
+        {
+            if (!reference.TryGetTarget(out var file))
+            {
+                OpenFiles.TryRemove(path, out _);
+                continue;
+            }
+
+            using var connection = file.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            command.ExecuteNonQuery();
+        }
+    }
     private readonly Lock _schemaLock = new();
     private volatile bool _ready;
 
@@ -45,9 +79,9 @@ internal sealed class SqliteFile(string path, string schema, Action<SqliteConnec
             }
 
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode = WAL;\n" + schema;
+            command.CommandText = "PRAGMA journal_mode = WAL;\n" + _schema;
             command.ExecuteNonQuery();
-            upgrade?.Invoke(connection);
+            _upgrade?.Invoke(connection);
             _ready = true;
         }
     }

@@ -9,6 +9,7 @@ internal static class StatusSchema
     [
         ("stages", "next_attempt_at", "TEXT"),
         ("stages", "error_type", "TEXT"),
+        ("documents", "source_uri", "TEXT"),
     ];
 
     /// <summary>
@@ -32,6 +33,17 @@ internal static class StatusSchema
                 alter.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {type}";
                 alter.ExecuteNonQuery();
             }
+        }
+
+        // The source blob's URI as a column of its own, so that the blob collector finds a live reference by index.
+        using (var backfill = connection.CreateCommand())
+        {
+            backfill.Transaction = transaction;
+            backfill.CommandText = """
+                UPDATE documents SET source_uri = json_extract(source_json, '$.uri') WHERE source_uri IS NULL;
+                CREATE INDEX IF NOT EXISTS documents_by_source ON documents (source_uri) WHERE deleted_at IS NULL;
+                """;
+            backfill.ExecuteNonQuery();
         }
 
         transaction.Commit();
@@ -76,6 +88,14 @@ internal static class StatusSchema
             PRIMARY KEY (document_id, uri)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS document_blobs_by_uri ON document_blobs (uri);
+        CREATE TABLE IF NOT EXISTS blob_gc (
+            key TEXT PRIMARY KEY,
+            blob_json TEXT,
+            owner_document TEXT,
+            owner_revision INTEGER,
+            queued_at TEXT NOT NULL,
+            condemned_at TEXT
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS applied_events (
             event_id TEXT PRIMARY KEY,
             applied_at TEXT NOT NULL

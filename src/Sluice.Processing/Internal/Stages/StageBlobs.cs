@@ -20,7 +20,11 @@ internal static class StageBlobs
         return await reader.ReadToEndAsync(cancellationToken);
     }
 
-    public static async Task<BlobReference> WriteChunksAsync(IBlobStore blobs, IReadOnlyList<Chunk> chunks, CancellationToken cancellationToken)
+    /// <summary>The document revision that owns what a stage writes for <paramref name="input"/>.</summary>
+    public static BlobOwner OwnerOf(EventEnvelope input) => new(input.DocumentId, input.Revision);
+
+    public static async Task<BlobReference> WriteChunksAsync(
+        IBlobStore blobs, BlobOwner owner, IReadOnlyList<Chunk> chunks, CancellationToken cancellationToken)
     {
         using var lines = new MemoryStream();
         foreach (var chunk in chunks)
@@ -30,7 +34,7 @@ internal static class StageBlobs
         }
 
         lines.Position = 0;
-        return await blobs.PutAsync(lines, ChunksContentType, cancellationToken: cancellationToken);
+        return await blobs.PutOwnedAsync(owner, lines, ChunksContentType, cancellationToken);
     }
 
     public static async Task<List<Chunk>> ReadChunksAsync(IBlobStore blobs, BlobReference reference, CancellationToken cancellationToken)
@@ -51,7 +55,7 @@ internal static class StageBlobs
     }
 
     public static async Task<BlobReference> WriteVectorsAsync(
-        IBlobStore blobs, IReadOnlyList<float[]> vectors, int dimensions, CancellationToken cancellationToken)
+        IBlobStore blobs, BlobOwner owner, IReadOnlyList<float[]> vectors, int dimensions, CancellationToken cancellationToken)
     {
         var bytes = new byte[vectors.Count * dimensions * sizeof(float)];
         for (var i = 0; i < vectors.Count; i++)
@@ -68,7 +72,7 @@ internal static class StageBlobs
         }
 
         using var stream = new MemoryStream(bytes, writable: false);
-        return await blobs.PutAsync(stream, VectorsContentType, cancellationToken: cancellationToken);
+        return await blobs.PutOwnedAsync(owner, stream, VectorsContentType, cancellationToken);
     }
 
     public static async Task<List<float[]>> ReadVectorsAsync(

@@ -1,0 +1,51 @@
+using Sluice.Core.Events;
+using Sluice.Core.Ports;
+
+namespace Sluice.Core.Stages;
+
+/// <summary>
+/// Keeps a stage's writes to a document's stores in step with deletion: work for a deleted or superseded
+/// revision is skipped, and a write that raced a delete is undone.
+/// </summary>
+/// <remarks>
+/// The stores are separate systems, so "write only if the document is live" cannot be one transaction. Instead a
+/// write is followed by a second look: deletion tombstones the document first and purges the stores after, so a
+/// write that saw the document live before the tombstone is purged by the deletion, and one that finds the
+/// tombstone afterwards undoes itself. Either way nothing of a deleted document is left. A superseded revision (the
+/// document was deleted and uploaded again) is never undone: the new revision has the same id and content and owns
+/// those rows now.
+/// </remarks>
+public sealed class DocumentWrites(IStatusStore statuses)
+{
+    /// <summary>Whether work for the input's document revision is still wanted.</summary>
+    public async Task<bool> IsWantedAsync(EventEnvelope input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return await statuses.GetRevisionStateAsync(input.DocumentId, input.Revision, cancellationToken)
+            is RevisionState.Current or RevisionState.Unknown;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> unless the revision is no longer wanted, then runs <paramref name="undo"/> if the
+    /// document was deleted meanwhile. Returns false when the write was skipped or undone.
+    /// </summary>
+    public async Task<bool> WriteAsync(
+        EventEnvelope input, Func<CancellationToken, Task> write, Func<CancellationToken, Task> undo, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        ArgumentNullException.ThrowIfNull(undo);
+        if (!await IsWantedAsync(input, cancellationToken))
+        {
+            return false;
+        }
+
+        await write(cancellationToken);
+        if (await statuses.GetRevisionStateAsync(input.DocumentId, input.Revision, cancellationToken) == RevisionState.Deleted)
+        {
+            await undo(cancellationToken);
+            return false;
+        }
+
+        return true;
+    }
+}
