@@ -22,7 +22,7 @@ public sealed partial class BlobCollector(
     private readonly SemaphoreSlim _wake = new(0, 1);
 
     /// <summary>How often the queue is looked at when nobody asks.</summary>
-    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Asks for a pass now (after a deletion).</summary>
     public void Wake()

@@ -1,3 +1,4 @@
+using Sluice.Core.Deletion;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
 
@@ -15,7 +16,7 @@ namespace Sluice.Core.Stages;
 /// document was deleted and uploaded again) is never undone: the new revision has the same id and content and owns
 /// those rows now.
 /// </remarks>
-public sealed class DocumentWrites(IStatusStore statuses)
+public sealed class DocumentWrites(IStatusStore statuses, IEnumerable<IDeletedDataEraser> erasers)
 {
     /// <summary>Whether work for the input's document revision is still wanted.</summary>
     public async Task<bool> IsWantedAsync(EventEnvelope input, CancellationToken cancellationToken = default)
@@ -43,9 +44,22 @@ public sealed class DocumentWrites(IStatusStore statuses)
         if (await statuses.GetRevisionStateAsync(input.DocumentId, input.Revision, cancellationToken) == RevisionState.Deleted)
         {
             await undo(cancellationToken);
+            foreach (var eraser in erasers)
+            {
+                // The undone rows must leave the disk too, as the delete's own did.
+                await eraser.EraseDeletedAsync(cancellationToken);
+            }
+
             return false;
         }
 
         return true;
     }
+
+    /// <summary>
+    /// <paramref name="failure"/>, unless the document was deleted or superseded meanwhile: then its blobs may be gone
+    /// on purpose, and the stage has nothing left to do (no dead letter for a document nobody wants any more).
+    /// </summary>
+    public async Task<StageResult> FailUnlessGoneAsync(EventEnvelope input, StageResult failure, CancellationToken cancellationToken = default)
+        => await IsWantedAsync(input, cancellationToken) ? failure : StageResult.Success();
 }

@@ -32,7 +32,7 @@ public sealed class ChunkStage(IBlobStore blobs, IChunkStore chunks, TextChunker
         }
         catch (Exception ex) when (StageFailures.Blob(ex, "the extracted text") is { } failure)
         {
-            return failure;
+            return await writes.FailUnlessGoneAsync(context.Input, failure, cancellationToken);
         }
 
         var documentId = context.Input.DocumentId;

@@ -34,7 +34,7 @@ public sealed class EmbedStage(IBlobStore blobs, IEmbedder embedder, DocumentWri
         }
         catch (Exception ex) when (StageFailures.Blob(ex, "the chunk batch") is { } failure)
         {
-            return failure;
+            return await writes.FailUnlessGoneAsync(context.Input, failure, cancellationToken);
         }
 
         var vectors = new List<float[]>(chunks.Count);

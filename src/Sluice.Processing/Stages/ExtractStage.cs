@@ -39,7 +39,7 @@ public sealed class ExtractStage(IBlobStore blobs, DocumentExtractor extractor, 
         }
         catch (Exception ex) when (StageFailures.Blob(ex, "the uploaded file") is { } failure)
         {
-            return failure;
+            return await writes.FailUnlessGoneAsync(context.Input, failure, cancellationToken);
         }
 
         BlobReference text;

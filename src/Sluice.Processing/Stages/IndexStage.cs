@@ -35,7 +35,7 @@ public sealed class IndexStage(IBlobStore blobs, ISearchIndex index, DocumentWri
         }
         catch (Exception ex) when (StageFailures.Blob(ex, "the embedded chunks") is { } failure)
         {
-            return failure;
+            return await writes.FailUnlessGoneAsync(context.Input, failure, cancellationToken);
         }
         catch (InvalidDataException ex)
         {

@@ -31,7 +31,7 @@ public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISu
         }
         catch (Exception ex) when (StageFailures.Blob(ex, "the extracted text") is { } failure)
         {
-            return failure;
+            return await writes.FailUnlessGoneAsync(context.Input, failure, cancellationToken);
         }
 
         string summary;
