@@ -54,7 +54,8 @@ public sealed class ConcurrentDeleteTests
         }
 
         var deadLetters = await host.ReadAllAsync([.. StageNames.Pipeline.Select(Topics.DeadLetter)]);
-        Assert.True(deadLetters.Count == 0, $"dead letters: {string.Join("; ", deadLetters.Select(d => d.Headers.GetValueOrDefault(Headers.ErrorMessage)))}");
+        var reasons = deadLetters.GroupBy(d => d.Headers.GetValueOrDefault(Headers.ErrorMessage)).Select(g => $"{g.Count()} × {g.Key}");
+        Assert.True(deadLetters.Count == 0, $"dead letters: {string.Join("; ", reasons)}");
     }
 
     private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
