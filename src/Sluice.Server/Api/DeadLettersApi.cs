@@ -64,7 +64,7 @@ public static partial class DeadLettersApi
                         statusCode: 409,
                         title: "Not parked",
                         detail: notParked.DeadLetter.State == "replaying"
-                            ? $"Dead letter '{id}' is being replayed right now; it is published once."
+                            ? $"Dead letter '{id}' is being replayed right now; it is published once. If its replayer died, it is parked again after Sluice:DeadLetters:StaleReplayAfter."
                             : $"Dead letter '{id}' was already replayed ({notParked.DeadLetter.ReplayedAt:O}). If the stage failed again, the event was parked again as a new dead letter: replay that one.");
                 case ReplayOutcome.Busy busy:
                     context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(busy.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);

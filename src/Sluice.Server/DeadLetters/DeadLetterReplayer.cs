@@ -108,7 +108,7 @@ public sealed class DeadLetterReplayer : IAsyncDisposable
             : new ReplayOutcome.NotParked(await _store.GetAsync(id, CancellationToken.None) ?? deadLetter);
     }
 
-    /// <summary>Waits for a replay token (a bulk replay waits however long the queue is); false once the process stops.</summary>
+    /// <summary>Waits for a replay token however full the queue is (a bulk replay is not refused, it waits its turn); cancelled when the process stops.</summary>
     internal async Task<RateLimitLease> AcquireForJobAsync(CancellationToken cancellationToken)
     {
         while (true)

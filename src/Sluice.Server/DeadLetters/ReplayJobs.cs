@@ -44,7 +44,7 @@ public sealed partial class ReplayJobs(
         ForgetOldJobs();
         var job = new Job(Guid.NewGuid().ToString("N"), stage, time.GetUtcNow());
         _jobs[job.Id] = job;
-        job.Run = Task.Run(() => RunAsync(job, limit ?? int.MaxValue, replayer.Stopping));
+        _ = Task.Run(() => RunAsync(job, limit ?? int.MaxValue, replayer.Stopping)); // RunAsync catches everything and records it on the job
         return job.View();
     }
 
@@ -164,8 +164,6 @@ public sealed partial class ReplayJobs(
         public DateTimeOffset? FinishedAt { get; private set; }
 
         public string? Error { get; private set; }
-
-        public Task? Run { get; set; }
 
         public void Finish(string state, string? error, DateTimeOffset at)
         {
