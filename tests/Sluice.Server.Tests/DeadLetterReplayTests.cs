@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
+using Sluice.Embedded;
 using Sluice.Server.Api;
 using Sluice.Server.DeadLetters;
 
@@ -141,9 +142,58 @@ public sealed class DeadLetterReplayTests
         Assert.Equal("parked", (await store.GetAsync("dl-3", Ct))!.State);     // never replayed: kept
     }
 
-    private static async Task ParkAsync(SluiceTestHost host, int count, Func<int, string>? stageOf = null)
+    [Fact]
+    public async Task StoppingDuringABulkReplay_CancelsTheJob_AndLeavesNoDeadLetterReplaying()
     {
-        var store = host.Services.GetRequiredService<IDeadLetterStore>();
+        var directory = Directory.CreateTempSubdirectory("sluice-replay-stop-").FullName;
+        try
+        {
+            var store = new SqliteDeadLetterStore(Options.Create(new SqliteStoreOptions
+            {
+                StatusPath = Path.Combine(directory, "status.db"),
+                ChunksPath = Path.Combine(directory, "chunks.db"),
+                DeadLettersPath = Path.Combine(directory, "dead-letters.db"),
+            }));
+            await using var log = new SqliteEventLog(Options.Create(new SqliteEventLogOptions { Path = Path.Combine(directory, "log.db") }));
+            await ParkAsync(store, 40);
+            var replayer = new DeadLetterReplayer(
+                store, log, Options.Create(new SluiceOptions { RetryDelays = "1s", ReplaysPerSecond = 5 }), Options.Create(new DeadLetterOptions()), TimeProvider.System);
+            var jobs = new ReplayJobs(store, replayer, Options.Create(new DeadLetterOptions()), TimeProvider.System, NullLogger<ReplayJobs>.Instance);
+
+            var started = jobs.Start("embed", limit: null);
+            while (jobs.Get(started.Id)!.Replayed < 5)
+            {
+                await Task.Delay(20, Ct);
+            }
+
+            await jobs.DisposeAsync(); // what the host does when it stops, before the replayer and the log go
+            await replayer.DisposeAsync();
+
+            var job = jobs.Get(started.Id)!;
+            Assert.Equal("cancelled", job.State);
+            Assert.InRange(job.Replayed, 5, 39);
+            var all = await store.ListAsync(null, parkedOnly: false, 100, null, Ct);
+            Assert.DoesNotContain(all, d => d.State == "replaying");
+            Assert.Equal(job.Replayed, all.Count(d => d.State == "replayed"));
+            Assert.Equal(40 - job.Replayed, all.Count(d => d.State == "parked"));
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static Task ParkAsync(SluiceTestHost host, int count, Func<int, string>? stageOf = null)
+        => ParkAsync(host.Services.GetRequiredService<IDeadLetterStore>(), count, stageOf);
+
+    private static async Task ParkAsync(IDeadLetterStore store, int count, Func<int, string>? stageOf = null)
+    {
         for (var i = 0; i < count; i++)
         {
             var stage = stageOf?.Invoke(i) ?? "embed";

@@ -79,9 +79,6 @@ public sealed class DeadLetterReplayer : IAsyncDisposable
         });
     }
 
-    /// <summary>Cancelled when the process stops: bulk replays end, publishes in flight are abandoned (and their dead letters parked again).</summary>
-    internal CancellationToken Stopping => _stopping.Token;
-
     /// <summary>Replays one dead letter, if it is parked and the replay queue has room.</summary>
     /// <exception cref="EventLogException">The publish failed; the dead letter is parked again.</exception>
     public async Task<ReplayOutcome> ReplayAsync(string id, CancellationToken cancellationToken)
@@ -103,7 +100,8 @@ public sealed class DeadLetterReplayer : IAsyncDisposable
             return new ReplayOutcome.Busy(RetryAfter(lease));
         }
 
-        return await PublishAsync(deadLetter) is { } replayed
+        // Not the request's token: once the dead letter is taken, a client that hangs up must not leave it half done.
+        return await PublishAsync(deadLetter, _stopping.Token) is { } replayed
             ? new ReplayOutcome.Replayed(replayed)
             : new ReplayOutcome.NotParked(await _store.GetAsync(id, CancellationToken.None) ?? deadLetter);
     }
@@ -130,10 +128,10 @@ public sealed class DeadLetterReplayer : IAsyncDisposable
     /// was not parked any more (another replay has it). The caller holds a token of the bucket.
     /// </summary>
     /// <exception cref="EventLogException">The publish failed; the dead letter is parked again.</exception>
-    internal async Task<DeadLetter?> PublishAsync(DeadLetter deadLetter)
+    /// <param name="deadLetter">The dead letter, as listed (parked).</param>
+    /// <param name="cancellationToken">The process stopping: a publish it cancels parks the dead letter again.</param>
+    internal async Task<DeadLetter?> PublishAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
     {
-        // Not the request's token: once the dead letter is taken, a client that hangs up must not leave it half done.
-        var cancellationToken = _stopping.Token;
         if (!await _store.TryBeginReplayAsync(deadLetter.Id, _time.GetUtcNow(), cancellationToken))
         {
             return null;

@@ -29,9 +29,15 @@ public sealed record ReplayJobView(
 /// <see cref="DeadLetterOptions.KeepFinishedJobsFor"/>.
 /// </summary>
 public sealed partial class ReplayJobs(
-    IDeadLetterStore store, DeadLetterReplayer replayer, IOptions<DeadLetterOptions> options, TimeProvider time, ILogger<ReplayJobs> logger)
+    IDeadLetterStore store, DeadLetterReplayer replayer, IOptions<DeadLetterOptions> options, TimeProvider time, ILogger<ReplayJobs> logger) : IAsyncDisposable
 {
     private const int PageSize = 100;
+
+    /// <summary>How long stopping waits for running jobs to put back what they were publishing.</summary>
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
 
     /// <summary>A job stops (as <c>failed</c>) after this many publishes in a row failed: the log is down, not one event.</summary>
     private const int FailuresInARowToGiveUp = 10;
@@ -44,8 +50,21 @@ public sealed partial class ReplayJobs(
         ForgetOldJobs();
         var job = new Job(Guid.NewGuid().ToString("N"), stage, time.GetUtcNow());
         _jobs[job.Id] = job;
-        _ = Task.Run(() => RunAsync(job, limit ?? int.MaxValue, replayer.Stopping)); // RunAsync catches everything and records it on the job
+        var run = Task.Run(() => RunAsync(job, limit ?? int.MaxValue, _stopping.Token)); // RunAsync catches everything and records it on the job
+        _running[run] = 0;
+        _ = run.ContinueWith(t => _running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return job.View();
+    }
+
+    /// <summary>
+    /// Stops the running jobs and waits (up to 10 s) until they did: a publish they cancel parks its dead letter
+    /// again, so a clean stop leaves nothing <c>replaying</c>.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_running.Keys).WaitAsync(StopTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stopping.Dispose();
     }
 
     public ReplayJobView? Get(string id) => _jobs.TryGetValue(id, out var job) ? job.View() : null;
@@ -76,7 +95,7 @@ public sealed partial class ReplayJobs(
                     {
                         try
                         {
-                            if (await replayer.PublishAsync(deadLetter) is null)
+                            if (await replayer.PublishAsync(deadLetter, cancellationToken) is null)
                             {
                                 Interlocked.Increment(ref job.Skipped);
                             }
@@ -118,7 +137,7 @@ public sealed partial class ReplayJobs(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            job.Finish("cancelled", "The API process stopped; the dead letters it had not reached are still parked.", time.GetUtcNow());
+            job.Finish("cancelled", "The API process stopped; the dead letters it had not replayed are still parked.", time.GetUtcNow());
         }
         catch (Exception ex)
         {
