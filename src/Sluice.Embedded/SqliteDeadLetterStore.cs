@@ -7,7 +7,12 @@ using Sluice.Embedded.Internal.Stores;
 
 namespace Sluice.Embedded;
 
-/// <summary>Dead letters in SQLite (<c>dead-letters.db</c> beside the other stores).</summary>
+/// <summary>
+/// Dead letters in SQLite (<c>dead-letters.db</c> beside the other stores). Replay states change with conditional
+/// updates (<c>WHERE state = ...</c>): SQLite runs each in one write transaction, so of two concurrent replays of
+/// a dead letter exactly one moves it from <c>parked</c> to <c>replaying</c>. While replaying, <c>replayed_at</c>
+/// holds when the replay began.
+/// </summary>
 public sealed class SqliteDeadLetterStore(IOptions<SqliteStoreOptions> options) : IDeadLetterStore
 {
     private const string Schema = """
@@ -28,6 +33,7 @@ public sealed class SqliteDeadLetterStore(IOptions<SqliteStoreOptions> options) 
             replayed_at TEXT
         );
         CREATE INDEX IF NOT EXISTS dead_letters_stage ON dead_letters (stage, seq);
+        CREATE INDEX IF NOT EXISTS dead_letters_state ON dead_letters (state, replayed_at);
         """;
 
     private readonly SqliteFile _file = new(options.Value.DeadLettersPath, Schema);
@@ -50,7 +56,7 @@ public sealed class SqliteDeadLetterStore(IOptions<SqliteStoreOptions> options) 
         command.Parameters.AddWithValue("$key", deadLetter.Key);
         command.Parameters.AddWithValue("$value", deadLetter.Value.ToArray());
         command.Parameters.AddWithValue("$headers", JsonSerializer.Serialize(deadLetter.Headers));
-        command.Parameters.AddWithValue("$at", deadLetter.FailedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$at", Timestamp(deadLetter.FailedAt));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -82,15 +88,80 @@ public sealed class SqliteDeadLetterStore(IOptions<SqliteStoreOptions> options) 
         return (await ReadAsync(command, cancellationToken)).SingleOrDefault();
     }
 
-    public async Task MarkReplayedAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DeadLetter>> ListParkedOldestFirstAsync(
+        string? stage, string? after, string upTo, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await _file.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE dead_letters SET state = 'replayed', replays = replays + 1, replayed_at = $at WHERE id = $id";
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$at", at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.CommandText = $"""
+            SELECT {Columns} FROM dead_letters
+            WHERE ($stage IS NULL OR stage = $stage)
+              AND state = 'parked'
+              AND ($after IS NULL OR seq > (SELECT seq FROM dead_letters WHERE id = $after))
+              AND seq <= (SELECT seq FROM dead_letters WHERE id = $upTo)
+            ORDER BY seq LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$stage", (object?)stage ?? DBNull.Value);
+        command.Parameters.AddWithValue("$after", (object?)after ?? DBNull.Value);
+        command.Parameters.AddWithValue("$upTo", upTo);
+        command.Parameters.AddWithValue("$limit", Math.Clamp(limit, 1, 1000));
+        return await ReadAsync(command, cancellationToken);
     }
+
+    public async Task<int> CountParkedAsync(string? stage, string upTo, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT COUNT(*) FROM dead_letters
+            WHERE ($stage IS NULL OR stage = $stage) AND state = 'parked'
+              AND seq <= (SELECT seq FROM dead_letters WHERE id = $upTo)
+            """;
+        command.Parameters.AddWithValue("$stage", (object?)stage ?? DBNull.Value);
+        command.Parameters.AddWithValue("$upTo", upTo);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    public Task<bool> TryBeginReplayAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default)
+        => ChangeOneAsync("UPDATE dead_letters SET state = 'replaying', replayed_at = $at WHERE id = $id AND state = 'parked'", id, at, cancellationToken);
+
+    public Task<bool> MarkReplayedAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default)
+        => ChangeOneAsync("UPDATE dead_letters SET state = 'replayed', replays = replays + 1, replayed_at = $at WHERE id = $id AND state = 'replaying'", id, at, cancellationToken);
+
+    public Task<bool> ReturnToParkedAsync(string id, CancellationToken cancellationToken = default)
+        => ChangeOneAsync("UPDATE dead_letters SET state = 'parked', replayed_at = NULL WHERE id = $id AND state = 'replaying'", id, null, cancellationToken);
+
+    public Task<int> ReturnStaleReplaysAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default)
+        => ExecuteAsync("UPDATE dead_letters SET state = 'parked', replayed_at = NULL WHERE state = 'replaying' AND replayed_at < $at", startedBefore, cancellationToken);
+
+    public Task<int> PruneReplayedAsync(DateTimeOffset replayedBefore, CancellationToken cancellationToken = default)
+        => ExecuteAsync("DELETE FROM dead_letters WHERE state = 'replayed' AND replayed_at < $at", replayedBefore, cancellationToken);
+
+    private async Task<bool> ChangeOneAsync(string sql, string id, DateTimeOffset? at, CancellationToken cancellationToken)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$id", id);
+        if (at is { } time)
+        {
+            command.Parameters.AddWithValue("$at", Timestamp(time));
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private async Task<int> ExecuteAsync(string sql, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$at", Timestamp(at));
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>UTC, round-trip format with fixed width, so that text comparison in SQL orders by time.</summary>
+    private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
     private const string Columns = "id, stage, document_id, topic, partition, offset, key, value, headers, failed_at, state, replays, replayed_at";
 

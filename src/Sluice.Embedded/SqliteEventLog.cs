@@ -44,10 +44,17 @@ public sealed class SqliteEventLog : IEventLog, IAsyncDisposable
         _catalog = new TopicCatalog(_options);
         _signal = ProduceSignal.Acquire(_connections.FullPath);
         _writer = new ProduceWriter(_connections, _catalog, _signal, _options.ProduceQueueCapacity, _time, _logger);
-        _sweeper = new RetentionSweeper(_connections, _time, _logger);
+        _sweeper = new RetentionSweeper(_connections, _options.MaxRetention, _time, _logger);
         _retentionLoop = RunRetentionAsync(_stopping.Token);
         EventLogLog.Opened(_logger, _connections.FullPath);
     }
+
+    /// <summary>
+    /// Raised (on the sweeping thread) when the hard retention cap (<see cref="SqliteEventLogOptions.MaxRetention"/>)
+    /// deleted records a consumer group had not read. The sweep also logs it as an error; hosts hand it on to
+    /// whatever makes it visible to operators (readiness, alerts). Handlers must be quick and must not throw.
+    /// </summary>
+    public event Action<RetentionLoss>? UnconsumedRecordsDeleted;
 
     /// <summary>Write transactions the producers committed so far (group commit puts many produce calls in one).</summary>
     internal long CommittedProduceBatches => _writer.CommittedBatches;
@@ -94,14 +101,17 @@ public sealed class SqliteEventLog : IEventLog, IAsyncDisposable
         return new SqliteEventConsumer(settings, _connections, _catalog, _signal, _options, _time, _logger);
     }
 
-    /// <summary>Deletes records older than their topic's retention now, instead of at the next periodic sweep.</summary>
+    /// <summary>
+    /// Deletes records older than their topic's retention that every consumer group of the topic has read (and,
+    /// past <see cref="SqliteEventLogOptions.MaxRetention"/>, unread ones too) now, instead of at the next periodic sweep.
+    /// </summary>
     /// <returns>How many records were deleted.</returns>
     public Task<long> SweepRetentionAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         try
         {
-            return Task.FromResult(_sweeper.Sweep(cancellationToken));
+            return Task.FromResult(Sweep(cancellationToken));
         }
         catch (SqliteException exception)
         {
@@ -124,6 +134,24 @@ public sealed class SqliteEventLog : IEventLog, IAsyncDisposable
         _stopping.Dispose();
     }
 
+    private long Sweep(CancellationToken cancellationToken)
+    {
+        var result = _sweeper.Sweep(cancellationToken);
+        foreach (var lost in result.Unconsumed)
+        {
+            try
+            {
+                UnconsumedRecordsDeleted?.Invoke(lost);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                EventLogLog.UnreadHandlerFailed(_logger, exception);
+            }
+        }
+
+        return result.Deleted;
+    }
+
     private async Task RunRetentionAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_options.RetentionCheckInterval, _time);
@@ -131,7 +159,7 @@ public sealed class SqliteEventLog : IEventLog, IAsyncDisposable
         {
             try
             {
-                await Task.Run(() => _sweeper.Sweep(cancellationToken), cancellationToken);
+                await Task.Run(() => Sweep(cancellationToken), cancellationToken);
             }
             catch (SqliteException exception)
             {

@@ -13,9 +13,21 @@ public sealed class SqliteEventLogOptions
     [Range(1, 1024)]
     public int DefaultPartitions { get; set; } = 6;
 
-    /// <summary>How long records are kept when the topic does not say otherwise.</summary>
+    /// <summary>
+    /// How long records are kept when the topic does not say otherwise. Records a consumer group of the topic has
+    /// not read yet are kept past it (up to <see cref="MaxRetention"/>).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "36500.00:00:00")]
     public TimeSpan DefaultRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// The hard cap: records older than this are deleted even when a consumer group has not read them yet (each
+    /// such deletion is logged as an error and raised as <see cref="SqliteEventLog.UnconsumedRecordsDeleted"/>).
+    /// Null (the default) keeps unread records however old, so a stage that is down for longer than the topic's
+    /// retention still finds its work when it comes back; set it when the disk matters more than the records.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "36500.00:00:00")]
+    public TimeSpan? MaxRetention { get; set; }
 
     /// <summary>How often expired records are deleted.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]

@@ -16,8 +16,12 @@ public static class SluiceApp
         Configure(builder, overrides);
 
         // The process that serves the API also keeps the dead-letter view the API reads.
+        builder.Services.AddOptions<DeadLetters.DeadLetterOptions>().BindConfiguration(DeadLetters.DeadLetterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<DeadLetters.DeadLetterReplayer>();
+        builder.Services.AddSingleton<DeadLetters.ReplayJobs>();
         builder.Services.AddHostedService<DeadLetters.DeadLetterProjection>();
+        builder.Services.AddSingleton<DeadLetters.DeadLetterMaintenance>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeadLetters.DeadLetterMaintenance>());
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>

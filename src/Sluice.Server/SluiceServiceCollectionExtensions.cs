@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Sluice.Core.Health;
 using Sluice.Core.Ports;
 using Sluice.Core.Runtime;
 using Sluice.Core.Stages;
@@ -44,6 +46,7 @@ public static class SluiceServiceCollectionExtensions
         }
 
         services.AddOptions<SqliteEventLogOptions>()
+            .BindConfiguration("Sluice:EmbeddedLog")
             .Configure<IOptions<SluiceOptions>>((o, s) =>
             {
                 o.Path = Path.Combine(s.Value.DataDirectory, "log.db");
@@ -51,7 +54,14 @@ public static class SluiceServiceCollectionExtensions
             })
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<SqliteEventLog>();
+        services.TryAddSingleton<ReadinessSignals>();
+        services.AddSingleton(sp => RetentionLossReporting.Wire(
+            new SqliteEventLog(
+                sp.GetRequiredService<IOptions<SqliteEventLogOptions>>(),
+                sp.GetRequiredService<ILogger<SqliteEventLog>>(),
+                sp.GetService<TimeProvider>()),
+            sp.GetRequiredService<ReadinessSignals>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<SqliteEventLog>());
         return services;
     }

@@ -79,6 +79,67 @@ public sealed class DeadLetterCommandTests
         }
     }
 
+    [Fact]
+    public async Task DlqReplayStage_FollowsTheBulkReplayJob_UntilItIsDone()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "sluice-dlq", Guid.NewGuid().ToString("N"));
+        var url = new Uri($"http://127.0.0.1:{SluiceProcess.FreePort()}/");
+        var environment = new Dictionary<string, string>
+        {
+            ["Sluice__RetryDelays"] = "1s",
+            ["Sluice__ReplaysPerSecond"] = "40",
+        };
+        // The API alone: no stage runs the replays, so what is parked stays as it is.
+        await using var server = await SluiceProcess.StartReadyAsync(url, environment, "api", "--data-dir", data, "--urls", url.ToString().TrimEnd('/'));
+        using var http = new HttpClient { BaseAddress = url };
+
+        // 120 events parked by "embed", written to its dead-letter topic through the same log file the server uses.
+        const int Parked = 120;
+        await using (var log = new Embedded.SqliteEventLog(Microsoft.Extensions.Options.Options.Create(new Embedded.SqliteEventLogOptions { Path = Path.Combine(data, "log.db") })))
+        {
+            await using var producer = log.CreateProducer();
+            await producer.ProduceAsync(
+                [.. Enumerable.Range(0, Parked).Select(i => new Core.Ports.OutgoingRecord(
+                    Core.Events.Topics.DeadLetter("embed"), $"doc-{i}", Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"),
+                    new Dictionary<string, string> { [Core.Events.Headers.ConsumerGroup] = "embed", [Core.Events.Headers.DocumentId] = $"doc-{i}" }))],
+                Ct);
+        }
+
+        for (var i = 0; i < 300; i++)
+        {
+            var page = await http.GetFromJsonAsync<DeadLetterPage>(new Uri("v1/dead-letters?stage=embed&limit=500", UriKind.Relative), Ct);
+            if (page!.Items.Count == Parked)
+            {
+                break;
+            }
+
+            await Task.Delay(100, Ct);
+        }
+
+        // 40 a second: the job runs for about three seconds, and the command follows it to the end.
+        await using (var replay = await SluiceProcess.RunAsync(TimeSpan.FromSeconds(60), "dlq", "replay", "--stage", "embed", "--server", url.ToString()))
+        {
+            Assert.True(replay.ExitCode == 0, replay.StandardError);
+            Assert.Contains($"replayed {Parked} dead letter(s), skipped 0", replay.StandardOutput, StringComparison.Ordinal);
+        }
+
+        var left = await http.GetFromJsonAsync<DeadLetterPage>(new Uri("v1/dead-letters?stage=embed&state=parked", UriKind.Relative), Ct);
+        Assert.Empty(left!.Items);
+        await using (var again = await SluiceProcess.RunAsync(TimeSpan.FromSeconds(60), "dlq", "replay", "--all", "--server", url.ToString()))
+        {
+            Assert.True(again.ExitCode == 0, again.StandardError);
+            Assert.Contains("replayed 0 dead letter(s)", again.StandardOutput, StringComparison.Ordinal);
+        }
+
+        try
+        {
+            Directory.Delete(data, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
     private static async Task<string> UploadAsync(HttpClient http, string text, string name)
     {
         using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(text));

@@ -66,10 +66,12 @@ internal static class DlqCommand
         var replayId = new Argument<string?>("id") { Description = "Dead letter id (or use --stage / --all)", Arity = ArgumentArity.ZeroOrOne };
         var replayStage = StageOption();
         var all = new Option<bool>("--all") { Description = "Replay every parked dead letter (of --stage, or of every stage)" };
+        var detach = new Option<bool>("--detach") { Description = "Start the bulk replay and print its URL instead of following it" };
         var replayServer = ServerOption.Create();
         replay.Arguments.Add(replayId);
         replay.Options.Add(replayStage);
         replay.Options.Add(all);
+        replay.Options.Add(detach);
         replay.Options.Add(replayServer);
         replay.SetAction(async (result, cancellationToken) =>
         {
@@ -92,19 +94,61 @@ internal static class DlqCommand
             }
 
             var query = "v1/dead-letters/replay" + (result.GetValue(replayStage) is { } stage ? $"?stage={Uri.EscapeDataString(stage)}" : string.Empty);
-            var count = await ReadAsync<ReplayView>(http, HttpMethod.Post, query, cancellationToken);
-            Console.WriteLine($"replayed {count.Replayed} dead letter(s)");
+            var job = await ReadAsync<ReplayJobView>(http, HttpMethod.Post, query, cancellationToken);
+            var jobPath = $"v1/dead-letters/replays/{Uri.EscapeDataString(job.Id)}";
+            if (result.GetValue(detach))
+            {
+                Console.WriteLine($"replay job {job.Id} started: {job.Total} dead letter(s); follow it at {new Uri(http.BaseAddress!, jobPath)}");
+                return 0;
+            }
+
+            job = await FollowAsync(http, job, jobPath, cancellationToken);
+            Console.WriteLine($"replayed {job.Replayed} dead letter(s), skipped {job.Skipped} (replayed meanwhile by someone else), failed {job.Failed} (still parked)");
+            if (job.State != "done" || job.Failed > 0)
+            {
+                throw new CliException($"the replay job ended {job.State}{(job.Error is null ? string.Empty : ": " + job.Error)}", 3);
+            }
+
             return 0;
         });
 
         return new Command("dlq", "Dead letters: list, show, replay") { list, show, replay };
     }
 
+    /// <summary>Polls the job until it ends, with a progress bar of the dead letters it went through.</summary>
+    private static async Task<ReplayJobView> FollowAsync(HttpClient http, ReplayJobView job, string jobPath, CancellationToken cancellationToken)
+    {
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async progress =>
+            {
+                var task = progress.AddTask("Replaying", maxValue: Math.Max(1, job.Total));
+                while (true)
+                {
+                    task.MaxValue = Math.Max(1, job.Total);
+                    task.Value = job.Replayed + job.Skipped + job.Failed;
+                    task.Description = $"Replaying: {job.Replayed} replayed, {job.Skipped} skipped, {job.Failed} failed";
+                    if (job.State != "running")
+                    {
+                        task.Value = task.MaxValue;
+                        return;
+                    }
+
+                    await Task.Delay(JobPollInterval, cancellationToken);
+                    job = await ReadAsync<ReplayJobView>(http, HttpMethod.Get, jobPath, cancellationToken);
+                }
+            });
+        return job;
+    }
+
+    private static readonly TimeSpan JobPollInterval = TimeSpan.FromMilliseconds(250);
+
     private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private static Option<string?> StageOption() => new("--stage") { Description = "Only this stage's dead letters (extract, chunk, embed, index, summarize)" };
 
-    private static HttpClient Http(string? server) => new() { BaseAddress = ServerOption.Resolve(server), Timeout = TimeSpan.FromMinutes(30) };
+    private static HttpClient Http(string? server) => new() { BaseAddress = ServerOption.Resolve(server), Timeout = TimeSpan.FromMinutes(2) };
 
     private static async Task<T> ReadAsync<T>(HttpClient http, HttpMethod method, string path, CancellationToken cancellationToken)
     {
@@ -153,5 +197,5 @@ internal static class DlqCommand
     private sealed record DeadLetterView(
         string Id, string Stage, string? DocumentId, string State, int Replays, DateTimeOffset FailedAt, int? Attempts, string? Error);
 
-    private sealed record ReplayView(int Replayed);
+    private sealed record ReplayJobView(string Id, string? Stage, string State, int Total, int Replayed, int Skipped, int Failed, string? Error);
 }

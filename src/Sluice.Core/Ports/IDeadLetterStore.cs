@@ -2,7 +2,9 @@ namespace Sluice.Core.Ports;
 
 /// <summary>
 /// What was parked on the stages' dead-letter topics, readable by people: a projection of the topics, so the
-/// API can list, filter and replay without scanning the log.
+/// API can list, filter and replay without scanning the log. A dead letter is <c>parked</c>, then <c>replaying</c>
+/// while its event is being published again, then <c>replayed</c>; each step is a compare-and-set, so two replays
+/// of one dead letter never both publish.
 /// </summary>
 public interface IDeadLetterStore
 {
@@ -12,10 +14,38 @@ public interface IDeadLetterStore
     /// <summary>Newest first; <paramref name="stage"/> filters; <paramref name="before"/> is the cursor (an id).</summary>
     Task<IReadOnlyList<DeadLetter>> ListAsync(string? stage, bool parkedOnly, int limit, string? before, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Parked dead letters oldest first, for bulk replays: those after the id <paramref name="after"/> (the cursor)
+    /// and up to the id <paramref name="upTo"/> (inclusive; what was parked when the replay began), at most
+    /// <paramref name="limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<DeadLetter>> ListParkedOldestFirstAsync(string? stage, string? after, string upTo, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>How many dead letters of <paramref name="stage"/> (all when null) are parked up to the id <paramref name="upTo"/> (inclusive).</summary>
+    Task<int> CountParkedAsync(string? stage, string upTo, CancellationToken cancellationToken = default);
+
     Task<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Marks a dead letter replayed (its event was published again) and counts the replay.</summary>
-    Task MarkReplayedAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// <c>parked</c> → <c>replaying</c>, only if the dead letter is parked: true for the one caller that may now
+    /// publish it, false for everyone else (already replaying or replayed, or no such id).
+    /// </summary>
+    Task<bool> TryBeginReplayAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary><c>replaying</c> → <c>replayed</c> (its event was published again), counting the replay; false if it was not replaying.</summary>
+    Task<bool> MarkReplayedAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary><c>replaying</c> → <c>parked</c>: the publish failed, so the dead letter waits for another replay.</summary>
+    Task<bool> ReturnToParkedAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every dead letter still <c>replaying</c> since before <paramref name="startedBefore"/> back to <c>parked</c>
+    /// (its replayer died between the state change and the end of the publish); returns how many.
+    /// </summary>
+    Task<int> ReturnStaleReplaysAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the dead letters replayed before <paramref name="replayedBefore"/>; parked ones stay. Returns how many.</summary>
+    Task<int> PruneReplayedAsync(DateTimeOffset replayedBefore, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One event parked on a dead-letter topic, with the context the runtime put in its headers.</summary>
@@ -41,10 +71,11 @@ public sealed record DeadLetter(
     IReadOnlyDictionary<string, string> Headers,
     DateTimeOffset FailedAt)
 {
-    /// <summary>Parked, or replayed (published again to the stage).</summary>
+    /// <summary><c>parked</c>, <c>replaying</c> (being published again) or <c>replayed</c> (published again to the stage).</summary>
     public string State { get; init; } = "parked";
 
     public int Replays { get; init; }
 
+    /// <summary>When the last replay was published; while <c>replaying</c>, when that replay began.</summary>
     public DateTimeOffset? ReplayedAt { get; init; }
 }

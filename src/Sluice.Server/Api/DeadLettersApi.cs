@@ -1,14 +1,16 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
+using Sluice.Processing.Stages;
 using Sluice.Server.DeadLetters;
 
 namespace Sluice.Server.Api;
 
-/// <summary>Dead letters for people: list, inspect, replay one or many.</summary>
-public static class DeadLettersApi
+/// <summary>Dead letters for people: list, inspect, replay one, or replay many in a background job.</summary>
+public static partial class DeadLettersApi
 {
     private const int MaxPageSize = 500;
 
@@ -17,8 +19,11 @@ public static class DeadLettersApi
         var group = routes.MapGroup("/v1/dead-letters").WithTags("Dead letters");
         group.MapGet("/", ListAsync).WithSummary("Dead letters, newest first (filter by stage; state=parked|all)");
         group.MapGet("/{id}", GetAsync).WithSummary("One dead letter with its event and failure context");
-        group.MapPost("/{id}/replay", ReplayAsync).WithSummary("Publish the event again to the stage that parked it");
-        group.MapPost("/replay", ReplayAllAsync).WithSummary("Replay every parked dead letter of a stage (or of all stages), rate limited");
+        group.MapPost("/{id}/replay", ReplayAsync)
+            .WithSummary("Publish the event again to the stage that parked it (once: 409 if it is not parked; 429 with Retry-After when the replay queue is full)");
+        group.MapPost("/replay", StartReplay)
+            .WithSummary("Start replaying every parked dead letter of a stage (or of all stages) in the background, rate limited; 202 with the job's URL");
+        group.MapGet("/replays/{jobId}", GetReplay).WithSummary("A bulk replay's progress: total, replayed, skipped, failed, state");
         return group;
     }
 
@@ -45,49 +50,77 @@ public static class DeadLettersApi
             ? TypedResults.Ok(DeadLetterResponse.From(deadLetter))
             : NotFound(id);
 
-    private static async Task<IResult> ReplayAsync(string id, DeadLetterReplayer replayer, CancellationToken cancellationToken)
+    private static async Task<IResult> ReplayAsync(
+        string id, DeadLetterReplayer replayer, HttpContext context, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         try
         {
-            return await replayer.ReplayAsync(id, cancellationToken) is { } replayed
-                ? TypedResults.Accepted($"/v1/dead-letters/{id}", DeadLetterResponse.From(replayed))
-                : NotFound(id);
+            switch (await replayer.ReplayAsync(id, cancellationToken))
+            {
+                case ReplayOutcome.Replayed replayed:
+                    return TypedResults.Accepted($"/v1/dead-letters/{id}", DeadLetterResponse.From(replayed.DeadLetter));
+                case ReplayOutcome.NotParked notParked:
+                    return TypedResults.Problem(
+                        statusCode: 409,
+                        title: "Not parked",
+                        detail: notParked.DeadLetter.State == "replaying"
+                            ? $"Dead letter '{id}' is being replayed right now; it is published once. If its replayer died, it is parked again after Sluice:DeadLetters:StaleReplayAfter."
+                            : $"Dead letter '{id}' was already replayed ({notParked.DeadLetter.ReplayedAt:O}). If the stage failed again, the event was parked again as a new dead letter: replay that one.");
+                case ReplayOutcome.Busy busy:
+                    context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(busy.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                    return TypedResults.Problem(
+                        statusCode: 429,
+                        title: "Too many replays waiting",
+                        detail: "The replay queue is full (Sluice:DeadLetters:ReplayQueueLimit); try again after Retry-After seconds, or replay in bulk with POST /v1/dead-letters/replay.");
+                default:
+                    return NotFound(id);
+            }
         }
         catch (EventLogException ex)
         {
-            return Unavailable(ex);
+            LogReplayFailed(loggers.CreateLogger(typeof(DeadLettersApi)), id, ex);
+            return Unavailable(context);
         }
     }
 
-    private static async Task<IResult> ReplayAllAsync(
-        DeadLetterReplayer replayer, string? stage, int? limit, CancellationToken cancellationToken)
+    private static IResult StartReplay(ReplayJobs jobs, string? stage, int? limit)
     {
-        if (limit is < 1 or > 100_000)
+        if (stage is not null && !StageNames.Pipeline.Contains(stage, StringComparer.Ordinal))
         {
-            return TypedResults.Problem(statusCode: 400, title: "Bad limit", detail: "limit must be 1 to 100000.");
+            return TypedResults.Problem(statusCode: 400, title: "Bad stage", detail: $"stage must be one of {string.Join(", ", StageNames.Pipeline)}.");
         }
 
-        try
+        if (limit is < 1)
         {
-            var replayed = await replayer.ReplayAllAsync(stage, limit ?? 1000, cancellationToken);
-            return TypedResults.Accepted((string?)null, new ReplayResponse(replayed));
+            return TypedResults.Problem(statusCode: 400, title: "Bad limit", detail: "limit must be at least 1 (or left out: every parked dead letter).");
         }
-        catch (EventLogException ex)
-        {
-            return Unavailable(ex);
-        }
+
+        var job = jobs.Start(stage, limit);
+        return TypedResults.Accepted($"/v1/dead-letters/replays/{job.Id}", job);
     }
+
+    private static IResult GetReplay(string jobId, ReplayJobs jobs)
+        => jobs.Get(jobId) is { } job
+            ? TypedResults.Ok(job)
+            : TypedResults.Problem(
+                statusCode: 404,
+                title: "No such replay job",
+                detail: $"There is no replay job '{jobId}' in this API process (jobs are kept in memory for a while after they end, and forgotten at a restart).");
 
     private static ProblemHttpResult NotFound(string id)
         => TypedResults.Problem(statusCode: 404, title: "No such dead letter", detail: $"There is no dead letter '{id}'.");
 
-    private static ProblemHttpResult Unavailable(EventLogException ex)
-        => TypedResults.Problem(statusCode: 503, title: "Event log unavailable", detail: $"The replay could not be published ({ex.Message}); nothing was marked replayed. Try again.");
+    private static ProblemHttpResult Unavailable(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = "5";
+        return TypedResults.Problem(statusCode: 503, title: "Event log unavailable", detail: "The replay could not be published; the dead letter is still parked. Try again.");
+    }
+
+    [LoggerMessage(1, LogLevel.Warning, "Replaying dead letter {DeadLetterId} failed; it stays parked")]
+    private static partial void LogReplayFailed(ILogger logger, string deadLetterId, Exception exception);
 }
 
 public sealed record DeadLetterPage(IReadOnlyList<DeadLetterResponse> Items, string? Next);
-
-public sealed record ReplayResponse(int Replayed);
 
 /// <summary>A dead letter as the API shows it: the failure context from the headers, and the event itself.</summary>
 public sealed record DeadLetterResponse(

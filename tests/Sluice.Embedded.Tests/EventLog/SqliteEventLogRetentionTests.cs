@@ -13,7 +13,7 @@ public sealed class SqliteEventLogRetentionTests : IDisposable
     public void Dispose() => _file.Dispose();
 
     [Fact]
-    public async Task Sweep_DeletesExpiredRecords_AndConsumersContinueFromTheEarliestRetained()
+    public async Task Sweep_DeletesExpiredRecordsEveryGroupRead_AndKeepsTheUnreadOnesPastTheRetention()
     {
         await using var log = _file.Open(o => o.DefaultRetention = TimeSpan.FromDays(7), _clock);
         await log.EnsureTopicsAsync([new TopicSpec("short", 1, TimeSpan.FromDays(1)), new TopicSpec("long", 1)], Ct);
@@ -30,13 +30,72 @@ public sealed class SqliteEventLogRetentionTests : IDisposable
         await producer.ProduceAsync(Enumerable.Range(0, 5).Select(i => Record("short", "k", $"new-{i}")).ToList(), Ct);
         var deleted = await log.SweepRetentionAsync(Ct);
 
-        Assert.Equal(10, deleted);
+        // Only the three records the group read are gone; the seven it did not read survive their retention.
+        Assert.Equal(3, deleted);
         await using var behind = log.CreateConsumer(new ConsumerSettings("behind", ["short"]));
-        var resumed = await ConsumeAsync(behind, 5);
-        Assert.Equal(Enumerable.Range(10, 5).Select(i => (long)i), resumed.Select(r => r.Offset));
+        var resumed = await ConsumeAsync(behind, 12);
+        Assert.Equal(Enumerable.Range(3, 12).Select(i => (long)i), resumed.Select(r => r.Offset));
+        await behind.CommitAsync([new TopicPartitionOffset("short", 0, 15)], Ct);
+        Assert.Equal(7, await log.SweepRetentionAsync(Ct)); // read now, and past the retention: swept
         await using var everything = log.CreateConsumer(new ConsumerSettings("all", ["long"]));
         Assert.Equal(10, (await ConsumeAsync(everything, 10)).Count);
         Assert.Equal(15, (await producer.ProduceAsync([Record("short", "k", "next")], Ct))[0].Offset);
+    }
+
+    [Fact]
+    public async Task Sweep_KeepsEverything_ForAGroupThatSubscribedButNeverCommitted()
+    {
+        await using var log = _file.Open(o => o.DefaultRetention = TimeSpan.FromDays(1), _clock);
+        await log.EnsureTopicsAsync([new TopicSpec("jobs", 1)], Ct);
+        await using (var stage = log.CreateConsumer(new ConsumerSettings("stage", ["jobs"])))
+        {
+            await stage.PollAsync(1, TimeSpan.FromMilliseconds(50), Ct); // joins, then stops before reading anything
+        }
+
+        var producer = log.CreateProducer();
+        await producer.ProduceAsync(Enumerable.Range(0, 10).Select(i => Record("jobs", "k", $"job-{i}")).ToList(), Ct);
+        _clock.Advance(TimeSpan.FromDays(30));
+
+        Assert.Equal(0, await log.SweepRetentionAsync(Ct));
+        await using var back = log.CreateConsumer(new ConsumerSettings("stage", ["jobs"]));
+        Assert.Equal(10, (await ConsumeAsync(back, 10)).Count);
+    }
+
+    [Fact]
+    public async Task TheHardCap_DeletesUnreadRecords_AndReportsWhichGroupsLostHowMany()
+    {
+        await using var log = _file.Open(
+            o =>
+            {
+                o.DefaultRetention = TimeSpan.FromDays(1);
+                o.MaxRetention = TimeSpan.FromDays(3);
+            },
+            _clock);
+        var losses = new List<RetentionLoss>();
+        log.UnconsumedRecordsDeleted += losses.Add;
+        await log.EnsureTopicsAsync([new TopicSpec("jobs", 1)], Ct);
+        var producer = log.CreateProducer();
+        await producer.ProduceAsync(Enumerable.Range(0, 10).Select(i => Record("jobs", "k", $"job-{i}")).ToList(), Ct);
+        await using (var early = log.CreateConsumer(new ConsumerSettings("behind", ["jobs"])))
+        {
+            await ConsumeAsync(early, 3);
+            await early.CommitAsync([new TopicPartitionOffset("jobs", 0, 3)], Ct);
+        }
+
+        _clock.Advance(TimeSpan.FromDays(2));
+        await producer.ProduceAsync([Record("jobs", "k", "young")], Ct);
+        Assert.Equal(3, await log.SweepRetentionAsync(Ct));
+        Assert.Empty(losses);
+
+        _clock.Advance(TimeSpan.FromDays(2)); // the first ten are now past the hard cap
+        Assert.Equal(7, await log.SweepRetentionAsync(Ct));
+
+        var loss = Assert.Single(losses);
+        Assert.Equal(("jobs", 0, 7L), (loss.Topic, loss.Partition, loss.Count));
+        Assert.Equal(["behind"], loss.Groups);
+        await using var behind = log.CreateConsumer(new ConsumerSettings("behind", ["jobs"]));
+        var resumed = await ConsumeAsync(behind, 1);
+        Assert.Equal([10L], resumed.Select(r => r.Offset));
     }
 
     [Fact]

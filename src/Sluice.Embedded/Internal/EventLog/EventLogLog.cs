@@ -19,6 +19,12 @@ internal static partial class EventLogLog
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Retention sweep failed")]
     public static partial void RetentionFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Retention deleted {Count} records of {Topic}[{Partition}] that consumer group(s) {Groups} had not read: they were older than the hard cap (MaxRetention {MaxRetention}). Those groups will never see them")]
+    public static partial void UnreadRecordsDeleted(ILogger logger, long count, string topic, int partition, string groups, TimeSpan maxRetention);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "A handler of UnconsumedRecordsDeleted failed")]
+    public static partial void UnreadHandlerFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Member {MemberId} of group {GroupId} was assigned {Partitions}")]
     public static partial void Assigned(ILogger logger, string memberId, string groupId, string partitions);
 

@@ -54,6 +54,14 @@ internal static class EventLogSchema
             PRIMARY KEY (group_id, member_id)
         ) WITHOUT ROWID;
 
+        -- The groups that subscribed to a topic, whether or not they committed yet: retention keeps what they
+        -- have not read. A later version added it; older files get it on open (IF NOT EXISTS).
+        CREATE TABLE IF NOT EXISTS topic_readers (
+            topic TEXT NOT NULL,
+            group_id TEXT NOT NULL,
+            PRIMARY KEY (topic, group_id)
+        ) WITHOUT ROWID;
+
         CREATE TABLE IF NOT EXISTS partition_owners (
             group_id TEXT NOT NULL,
             topic TEXT NOT NULL,

@@ -187,6 +187,18 @@ internal sealed class GroupCoordinator(
 
         if (changed)
         {
+            // A member that joins registers its group as a reader of its topics, so retention keeps what the
+            // group has not read even before its first commit (and after it stopped).
+            using (var register = Command("INSERT OR IGNORE INTO topic_readers (topic, group_id) VALUES ($topic, $group);"))
+            {
+                var topicParameter = register.Parameters.Add("$topic", SqliteType.Text);
+                foreach (var topic in topics)
+                {
+                    topicParameter.Value = topic;
+                    register.ExecuteNonQuery();
+                }
+            }
+
             using var bump = Command("UPDATE consumer_groups SET generation = generation + 1 WHERE group_id = $group;");
             bump.ExecuteNonQuery();
         }
