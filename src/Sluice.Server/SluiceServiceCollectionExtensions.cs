@@ -94,7 +94,14 @@ public static class SluiceServiceCollectionExtensions
             .ValidateOnStart();
 
         services.AddSingleton<IBlobStore, FileBlobStore>();
-        services.AddSingleton<IStatusStore, SqliteStatusStore>();
+        services.AddSingleton<SqliteStatusStore>();
+        services.AddSingleton<IStatusStore>(sp =>
+        {
+            // Fault injection for chaos runs only: off unless the setting names a switch file.
+            var store = sp.GetRequiredService<SqliteStatusStore>();
+            var faults = sp.GetService<IConfiguration>()?[Dev.FaultyStatusStore.Setting];
+            return string.IsNullOrEmpty(faults) ? store : new Dev.FaultyStatusStore(store, faults);
+        });
         services.AddSingleton<IChunkStore, SqliteChunkStore>();
         services.AddSingleton<ISummaryStore, SqliteSummaryStore>();
         services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();
