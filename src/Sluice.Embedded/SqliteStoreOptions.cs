@@ -24,4 +24,12 @@ public sealed class SqliteStoreOptions
     /// </summary>
     [MinLength(1)]
     public IList<string> PipelineStages { get; set; } = [];
+
+    /// <summary>
+    /// After deletions, rewrite the store files (<c>VACUUM</c>) as well as truncating their write-ahead logs. Deleted
+    /// rows are overwritten in place (<c>secure_delete</c>), but SQLite leaves stale copies of moved rows in the unused
+    /// space of pages it rebuilt earlier; only a rewrite removes those. Off trades that for cheaper deletes on very
+    /// large stores.
+    /// </summary>
+    public bool VacuumAfterDeletes { get; set; } = true;
 }

@@ -68,6 +68,12 @@ public sealed class SluiceOptions
     /// </summary>
     public bool YieldToUploads { get; set; } = true;
 
+    /// <summary>
+    /// After deletions, rewrite the embedded store files (<c>VACUUM</c>) so that no copy of a deleted document's text is
+    /// left in their free space; off makes deletions cheaper on very large stores (see docs/ARCHITECTURE.md, Deletion).
+    /// </summary>
+    public bool VacuumAfterDeletes { get; set; } = true;
+
     /// <summary>Most texts merged into one call of the embedder.</summary>
     [Range(1, 4096)]
     public int EmbedBatchTexts { get; set; } = 64;

@@ -84,6 +84,7 @@ public static class SluiceServiceCollectionExtensions
                 o.SummariesPath = Path.Combine(s.Value.DataDirectory, "summaries.db");
                 o.DeadLettersPath = Path.Combine(s.Value.DataDirectory, "dead-letters.db");
                 o.PipelineStages = [.. StageNames.Pipeline];
+                o.VacuumAfterDeletes = s.Value.VacuumAfterDeletes;
             })
             .ValidateDataAnnotations()
             .ValidateOnStart();

@@ -25,9 +25,11 @@ internal sealed class SqliteFile
 
     /// <summary>
     /// Checkpoints every store file this process has open and truncates its write-ahead log, so that pages as they
-    /// were before a deletion leave the disk. A file busy with readers keeps its log until the next call.
+    /// were before a deletion leave the disk; with <paramref name="vacuum"/>, rewrites each file first, which also
+    /// drops the stale copies of moved rows that page rebuilds leave in unused space. A file busy with readers keeps
+    /// its log until the next call.
     /// </summary>
-    public static void EraseDeletedEverywhere()
+    public static void EraseDeletedEverywhere(bool vacuum)
     {
         foreach (var (path, reference) in OpenFiles)
         {
@@ -39,7 +41,7 @@ internal sealed class SqliteFile
 
             using var connection = file.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            command.CommandText = vacuum ? "VACUUM; PRAGMA wal_checkpoint(TRUNCATE);" : "PRAGMA wal_checkpoint(TRUNCATE)";
             command.ExecuteNonQuery();
         }
     }
