@@ -69,7 +69,7 @@ internal static class ChaosBench
             ["Sluice__Summarizer"] = "llm",
             ["Sluice__Llm__Endpoint"] = llmUrl.ToString(),
             ["Sluice__Llm__Model"] = "fake-chat",
-            ["Sluice__RetryDelays"] = "1s,3s,10s",
+            ["Sluice__RetryDelays"] = "2s,5s,15s",
             ["Sluice__Faults__StatusStoreDownWhile"] = statusDownFile,
             ["Sluice__Kafka__SessionTimeout"] = "00:00:06",
             ["Logging__LogLevel__Default"] = "Warning",
@@ -94,13 +94,29 @@ internal static class ChaosBench
         await uploading;
         await faults.CalmAsync();
         await WaitForTheEndAsync(documents, client, settings.Settle, clock, cancellationToken);
+
+        // Summaries that ran out of attempts during the LLM outages are parked, not lost: replay them as an operator
+        // would, until none is left (a replay can meet the fake's random faults again).
+        for (var round = 1; round <= 3; round++)
+        {
+            var job = await client.ReplayAsync("summarize", cancellationToken);
+            if (job.Total == 0)
+            {
+                break;
+            }
+
+            faults.Replayed += job.Replayed;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {clock.Elapsed:mm\\:ss}  replayed {job.Replayed} parked summaries"));
+            await WaitForTheEndAsync(documents, client, settings.Settle, clock, cancellationToken);
+        }
+
         var report = await ChaosAudit.RunAsync(documents, client, dataDirectory, cancellationToken);
         await server.KillAsync();
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
             documents {report.Documents}: acknowledged {report.Acknowledged}, completed {report.Completed}, dead-lettered {report.DeadLettered}, failed {report.Failed}, deleted {report.Deleted}
             lost {report.Lost}, duplicated {report.Duplicated}, leaked {report.Leaked}, unexpected {report.Unexpected}
-            kills survived {faults.Kills} (server starts {server.Starts}), status store outages {faults.StoreOutages}, LLM outages {faults.LlmOutages}, broker outages {faults.BrokerOutages}, deletes {faults.Deletes}, re-uploads {faults.Reuploads}
+            kills survived {faults.Kills} (server starts {server.Starts}), status store outages {faults.StoreOutages}, LLM outages {faults.LlmOutages}, broker outages {faults.BrokerOutages}, deletes {faults.Deletes}, re-uploads {faults.Reuploads}, summaries replayed {faults.Replayed}
             in {clock.Elapsed.TotalSeconds:F0} s
             """));
         foreach (var problem in report.Problems.Take(20))
@@ -122,7 +138,7 @@ internal static class ChaosBench
     {
         var cluster = KafkaMockCluster.Start(brokers: 3);
         cluster.SetConsumerGroupTimeouts(TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(1));
-        foreach (var spec in TopicProvisioner.Specs(6, retryDelays: new Server.SluiceOptions { RetryDelays = "1s,3s,10s" }.RetryDelayList))
+        foreach (var spec in TopicProvisioner.Specs(6, retryDelays: new Server.SluiceOptions { RetryDelays = "2s,5s,15s" }.RetryDelayList))
         {
             cluster.CreateTopic(spec.Name, spec.Partitions, replicationFactor: 3);
         }

@@ -1,6 +1,7 @@
 using System.Net;
 using Sluice.Cli.Client;
 using Sluice.Server.Api;
+using Sluice.Server.DeadLetters;
 
 namespace Sluice.Cli.Chaos;
 
@@ -102,6 +103,24 @@ internal sealed class ChaosClient(Uri server) : IDisposable
 
     public async Task<ChunkPage> ChunksAsync(string id, CancellationToken cancellationToken)
         => (await _http.GetFromJsonAsync<ChunkPage>(new Uri($"v1/documents/{id}/chunks?limit=1000", UriKind.Relative), SluiceClient.Json, cancellationToken))!;
+
+    /// <summary>Replays the stage's parked dead letters as an operator would (a bulk replay job), and follows the job to its end.</summary>
+    public async Task<ReplayJobView> ReplayAsync(string stage, CancellationToken cancellationToken)
+    {
+        using var started = await _http.PostAsync(new Uri($"v1/dead-letters/replay?stage={stage}", UriKind.Relative), null, cancellationToken);
+        started.EnsureSuccessStatusCode();
+        var job = started.Headers.Location ?? throw new InvalidOperationException("the bulk replay answered without a job URL");
+        while (true)
+        {
+            var view = (await _http.GetFromJsonAsync<ReplayJobView>(job, SluiceClient.Json, cancellationToken))!;
+            if (view.State != "running")
+            {
+                return view;
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+    }
 
     public void Dispose() => _http.Dispose();
 

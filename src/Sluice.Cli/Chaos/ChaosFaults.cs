@@ -22,6 +22,9 @@ internal sealed class ChaosFaults(
 
     public int Reuploads { get; private set; }
 
+    /// <summary>Dead letters replayed after the faults.</summary>
+    public int Replayed { get; set; }
+
     public string Last { get; private set; } = "";
 
     public async Task NextAsync(CancellationToken cancellationToken)
@@ -51,10 +54,10 @@ internal sealed class ChaosFaults(
                 break;
             case 2:
                 llm.Options = new FakeLlmOptions { Latency = calm.Latency, Rate500 = 1, Seed = calm.Seed };
-                await Task.Delay(TimeSpan.FromSeconds(4), cancellationToken);
+                await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
                 llm.Options = calm;
                 LlmOutages++;
-                Last = "LLM answering 500 for 4 s";
+                Last = "LLM answering 500 for 3 s";
                 break;
             default:
                 var deletable = documents.Where(d => d.Live && !d.Broken).OrderBy(_ => random.Next()).Take(5).ToList();
