@@ -37,8 +37,8 @@ public sealed partial class SqliteStatusStore
         command.Parameters.AddWithValue("$before", Format(acceptedBefore));
         command.Parameters.AddWithValue("$afterAt", afterAcceptedAt);
         command.Parameters.AddWithValue("$afterSeq", afterSeq);
-        command.Parameters.AddWithValue("$limit", limit + 1);
-        var rows = new List<(long Seq, string AcceptedAt, DocumentRecord Record)>(Math.Min(limit + 1, 1024));
+        command.Parameters.AddWithValue("$limit", limit);
+        var rows = new List<(long Seq, string AcceptedAt, DocumentRecord Record)>(Math.Min(limit, 1024));
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -51,10 +51,8 @@ public sealed partial class SqliteStatusStore
             }
         }
 
-        var next = rows.Count > limit
-            ? string.Create(CultureInfo.InvariantCulture, $"{rows[limit - 1].AcceptedAt}|{rows[limit - 1].Seq}")
-            : null;
-        return new Page<DocumentRecord>([.. rows.Take(limit).Select(r => r.Record)], next);
+        var next = rows.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $"{rows[^1].AcceptedAt}|{rows[^1].Seq}") : null;
+        return new Page<DocumentRecord>([.. rows.Select(r => r.Record)], next);
     }
 
     /// <inheritdoc />

@@ -149,11 +149,15 @@ public interface IStatusStore
 
     /// <summary>
     /// Live documents still <see cref="DocumentState.Accepted"/> (no stage has reported on them) that were accepted
-    /// before <paramref name="acceptedBefore"/>, oldest first, from <paramref name="cursor"/> (the
-    /// <see cref="Page{T}.Next"/> of the previous page). A crash between registering a document and publishing
-    /// its <c>documents.submitted</c> event leaves it here; the redrive publishes it again. Must stay cheap when
-    /// the store holds millions of documents (it reads only accepted ones).
+    /// before <paramref name="acceptedBefore"/>, oldest first, after <paramref name="cursor"/>. A crash between
+    /// registering a document and publishing its <c>documents.submitted</c> event leaves it here; the redrive
+    /// publishes it again. Must stay cheap when the store holds millions of documents (it reads only accepted ones).
     /// </summary>
+    /// <remarks>
+    /// Unlike other pages, <see cref="Page{T}.Next"/> is the position after the page's last document whenever the
+    /// page has any (null only for an empty page): a caller keeps it to pick up, later, the documents that became
+    /// stale since. A page with fewer than <paramref name="limit"/> documents is the last one for now.
+    /// </remarks>
     Task<Page<DocumentRecord>> ListStaleAcceptedAsync(
         DateTimeOffset acceptedBefore, int limit, string? cursor = null, CancellationToken cancellationToken = default);
 
