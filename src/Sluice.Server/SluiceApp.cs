@@ -26,6 +26,7 @@ public static class SluiceApp
 
         // ...and its housekeeping: redriving documents accepted but never published, pruning the status store.
         builder.Services.AddSluiceHousekeeping();
+
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
