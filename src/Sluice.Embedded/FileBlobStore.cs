@@ -47,8 +47,9 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
     private readonly DurableFiles _durable;
     private readonly SqliteFile _small;
     private readonly SqliteWriteQueue _smallWrites;
+    private readonly TempFileSweeper _tempSweeper;
 
-    public FileBlobStore(IOptions<FileBlobStoreOptions> options)
+    public FileBlobStore(IOptions<FileBlobStoreOptions> options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _root = Path.GetFullPath(options.Value.Root);
@@ -57,6 +58,8 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
         _durable = new DurableFiles(threads: 4);
         _small = new SqliteFile(Path.Combine(_root, SmallBlobFile), SmallSchema);
         _smallWrites = new SqliteWriteQueue(_small.Open, "sluice-blob-writer");
+        _tempSweeper = new TempFileSweeper(
+            _temp, options.Value.TempFileMaxAge, options.Value.TempFileSweepInterval, timeProvider ?? TimeProvider.System);
     }
 
     public async Task<BlobReference> PutAsync(
@@ -251,6 +254,7 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
 
     public void Dispose()
     {
+        _tempSweeper.Dispose();
         _smallWrites.Dispose();
         _durable.Dispose();
     }

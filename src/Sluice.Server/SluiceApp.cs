@@ -1,4 +1,5 @@
 using Sluice.Server.Api;
+using Sluice.Server.Maintenance;
 
 namespace Sluice.Server;
 
@@ -22,6 +23,10 @@ public static class SluiceApp
         builder.Services.AddHostedService<DeadLetters.DeadLetterProjection>();
         builder.Services.AddSingleton<DeadLetters.DeadLetterMaintenance>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeadLetters.DeadLetterMaintenance>());
+
+        // ...and its housekeeping: redriving documents accepted but never published, pruning the status store.
+        builder.Services.AddSluiceHousekeeping();
+
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>

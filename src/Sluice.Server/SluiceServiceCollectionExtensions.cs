@@ -73,6 +73,7 @@ public static class SluiceServiceCollectionExtensions
     public static IServiceCollection AddSluiceEmbedded(this IServiceCollection services)
     {
         services.AddOptions<FileBlobStoreOptions>()
+            .BindConfiguration("Sluice:Blobs")
             .Configure<IOptions<SluiceOptions>>((o, s) => o.Root = Path.Combine(s.Value.DataDirectory, "blobs"))
             .ValidateDataAnnotations()
             .ValidateOnStart();

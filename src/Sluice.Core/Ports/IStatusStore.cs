@@ -146,7 +146,34 @@ public interface IStatusStore
 
     /// <summary>Blob garbage still queued or condemned.</summary>
     Task<int> CountBlobGarbageAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Live documents still <see cref="DocumentState.Accepted"/> (no stage has reported on them) that were accepted
+    /// before <paramref name="acceptedBefore"/>, oldest first, after <paramref name="cursor"/>. A crash between
+    /// registering a document and publishing its <c>documents.submitted</c> event leaves it here; the redrive
+    /// publishes it again. Must stay cheap when the store holds millions of documents (it reads only accepted ones).
+    /// </summary>
+    /// <remarks>
+    /// Unlike other pages, <see cref="Page{T}.Next"/> is the position after the page's last document whenever the
+    /// page has any (null only for an empty page): a caller keeps it to pick up, later, the documents that became
+    /// stale since. A page with fewer than <paramref name="limit"/> documents is the last one for now.
+    /// </remarks>
+    Task<Page<DocumentRecord>> ListStaleAcceptedAsync(
+        DateTimeOffset acceptedBefore, int limit, string? cursor = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Forgets applied status event ids recorded before <paramref name="appliedBefore"/> (they dedup redeliveries,
+    /// and an event older than the log's retention can no longer be redelivered) and removes documents deleted
+    /// before <paramref name="deletedBefore"/> with what is left of their rows (a deleted document's row tells its
+    /// late events apart from an unknown document's). Works in small batches so writers are never held up long.
+    /// </summary>
+    Task<StatusPruning> PruneAsync(DateTimeOffset appliedBefore, DateTimeOffset deletedBefore, CancellationToken cancellationToken = default);
 }
+
+/// <summary>What <see cref="IStatusStore.PruneAsync"/> removed.</summary>
+/// <param name="AppliedEvents">Applied status event ids forgotten.</param>
+/// <param name="DeletedDocuments">Deleted documents' rows removed.</param>
+public sealed record StatusPruning(long AppliedEvents, long DeletedDocuments);
 
 /// <summary>Chunks by document, replaced as a whole when a document is chunked again.</summary>
 public interface IChunkStore

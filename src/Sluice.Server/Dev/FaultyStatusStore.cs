@@ -56,4 +56,11 @@ public sealed class FaultyStatusStore(IStatusStore inner, string switchFile) : I
 
     public Task<int> CountBlobGarbageAsync(CancellationToken cancellationToken = default)
         => Run(() => inner.CountBlobGarbageAsync(cancellationToken));
+
+    public Task<Page<DocumentRecord>> ListStaleAcceptedAsync(
+        DateTimeOffset acceptedBefore, int limit, string? cursor = null, CancellationToken cancellationToken = default)
+        => Run(() => inner.ListStaleAcceptedAsync(acceptedBefore, limit, cursor, cancellationToken));
+
+    public Task<StatusPruning> PruneAsync(DateTimeOffset appliedBefore, DateTimeOffset deletedBefore, CancellationToken cancellationToken = default)
+        => Run(() => inner.PruneAsync(appliedBefore, deletedBefore, cancellationToken));
 }

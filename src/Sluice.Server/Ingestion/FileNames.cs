@@ -1,8 +1,14 @@
+using System.Globalization;
 using System.Text;
 
 namespace Sluice.Server.Ingestion;
 
 /// <summary>Turns a client-supplied file name into a safe display name. Storage never uses it as a path.</summary>
+/// <remarks>
+/// Besides path separators, control and reserved characters, invisible format characters (Unicode category Cf:
+/// bidirectional overrides and isolates, zero-width characters, byte order marks, tag characters) are removed:
+/// <c>invoice\u202Efdp.exe</c> would otherwise be shown as <c>invoiceexe.pdf</c>.
+/// </remarks>
 public static class FileNames
 {
     public const int MaxLength = 255;
@@ -17,11 +23,12 @@ public static class FileNames
         // Keep only the last path segment, whichever separator the client used.
         var last = name.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? string.Empty;
         var builder = new StringBuilder(last.Length);
-        foreach (var c in last)
+        foreach (var rune in last.EnumerateRunes())
         {
-            if (!char.IsControl(c) && c is not ('"' or '<' or '>' or '|' or ':' or '*' or '?'))
+            if (!Rune.IsControl(rune) && Rune.GetUnicodeCategory(rune) != UnicodeCategory.Format
+                && rune.Value is not ('"' or '<' or '>' or '|' or ':' or '*' or '?'))
             {
-                builder.Append(c);
+                builder.Append(rune);
             }
         }
 

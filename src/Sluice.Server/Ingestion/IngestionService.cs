@@ -76,6 +76,7 @@ public sealed partial class IngestionService(
             new DocumentRecord(id, tenant, name, sniff.ContentType, sniff.Format!, source, now), cancellationToken);
         // Not cancellable: an aborted request must not leave its registration without its bytes.
         await CommitSourceAsync(staged, CancellationToken.None);
+        CrashTestSwitch.AfterRegister();
         if (!created && status.State != DocumentState.Accepted)
         {
             return new IngestionOutcome.Existing(status);
@@ -83,10 +84,8 @@ public sealed partial class IngestionService(
 
         // New, or registered before without a sign of processing (its publish may have failed): publish.
         // Publishing twice is harmless: every stage is idempotent.
-        var submitted = EventEnvelope.Create(
-            Topics.DocumentsSubmitted, tenant, id, new DocumentSubmitted(source, name, sniff.Format!),
-            Ids.Derive("submitted", id, status.Document.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), now,
-            revision: status.Document.Revision);
+        // A crash before this publish leaves the document accepted; the AcceptedRedrive publishes it later.
+        var submitted = SubmittedEvent.For(status.Document, now);
         try
         {
             await _producer.ProduceAsync([EventRecords.ToRecord(Topics.DocumentsSubmitted, submitted)], cancellationToken);

@@ -100,5 +100,9 @@ internal static class StatusSchema
             event_id TEXT PRIMARY KEY,
             applied_at TEXT NOT NULL
         ) WITHOUT ROWID;
+        -- Housekeeping reads only what it needs: the accepted backlog (redrive), tombstones and old event ids (pruning).
+        CREATE INDEX IF NOT EXISTS documents_still_accepted ON documents (accepted_at) WHERE state = 'Accepted' AND deleted_at IS NULL;
+        CREATE INDEX IF NOT EXISTS documents_deleted ON documents (deleted_at) WHERE deleted_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS applied_events_by_time ON applied_events (applied_at);
         """;
 }
