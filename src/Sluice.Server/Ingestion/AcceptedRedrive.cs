@@ -24,7 +24,7 @@ namespace Sluice.Server.Ingestion;
 /// </para>
 /// </remarks>
 public sealed partial class AcceptedRedrive(
-    IStatusStore statuses, IEventLog log, IOptions<RedriveOptions> options, TimeProvider time, ILogger<AcceptedRedrive> logger)
+    IStatusStore statuses, IBlobStore blobs, IEventLog log, IOptions<RedriveOptions> options, TimeProvider time, ILogger<AcceptedRedrive> logger)
     : BackgroundService
 {
     private string? _cursor;
@@ -74,7 +74,21 @@ public sealed partial class AcceptedRedrive(
             }
 
             // A document the store only knows from status events (its registration was lost) has no source to publish.
-            var documents = page.Items.Where(d => d.Source.Uri.Length > 0).ToList();
+            var documents = new List<DocumentRecord>(page.Items.Count);
+            foreach (var document in page.Items.Where(d => d.Source.Uri.Length > 0))
+            {
+                if (await blobs.ExistsAsync(document.Source, cancellationToken))
+                {
+                    documents.Add(document);
+                    continue;
+                }
+
+                // The upload's bytes are written after its registration and before its event: a document without them
+                // was never acknowledged (its request died in between), so it is withdrawn rather than failed.
+                await statuses.DeleteAsync(document.Id, cancellationToken);
+                LogWithdrawn(logger, document.Id);
+            }
+
             if (documents.Count > 0)
             {
                 await producer.ProduceAsync(
@@ -96,6 +110,9 @@ public sealed partial class AcceptedRedrive(
 
     [LoggerMessage(1, LogLevel.Information, "Redrove document {DocumentId}: still accepted {Age} after it was accepted, so its documents.submitted event was published again")]
     private static partial void LogRedriven(ILogger logger, string documentId, TimeSpan age);
+
+    [LoggerMessage(3, LogLevel.Warning, "Withdrew document {DocumentId}: it was registered but its upload never completed (no bytes stored, never acknowledged)")]
+    private static partial void LogWithdrawn(ILogger logger, string documentId);
 
     [LoggerMessage(2, LogLevel.Warning, "Could not redrive accepted documents; trying again at the next interval")]
     private static partial void LogUnavailable(ILogger logger, Exception exception);
