@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Sluice.Core.Health;
 using Sluice.Server.Api;
 using Sluice.Server.Maintenance;
 
@@ -20,7 +22,8 @@ public static class SluiceApp
         builder.Services.AddOptions<DeadLetters.DeadLetterOptions>().BindConfiguration(DeadLetters.DeadLetterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<DeadLetters.DeadLetterReplayer>();
         builder.Services.AddSingleton<DeadLetters.ReplayJobs>();
-        builder.Services.AddHostedService<DeadLetters.DeadLetterProjection>();
+        builder.Services.AddSingleton<IHostedService>(sp => new Hosting.StartAfterProvisioning(
+            ActivatorUtilities.CreateInstance<DeadLetters.DeadLetterProjection>(sp), sp.GetRequiredService<Hosting.TopicProvisioner>()));
         builder.Services.AddSingleton<DeadLetters.DeadLetterMaintenance>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeadLetters.DeadLetterMaintenance>());
 
@@ -28,6 +31,8 @@ public static class SluiceApp
         builder.Services.AddSluiceHousekeeping();
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<Hosting.ProblemExceptionHandler>();
+        builder.Services.AddSluiceReadinessChecks();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -66,6 +71,9 @@ public static class SluiceApp
         // One line per HTTP request drowns the pipeline's own log; a more specific category in configuration
         // (e.g. Logging:LogLevel:Microsoft.AspNetCore.Hosting) brings them back.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Each readiness check logs its own failures; the health check service would log every failed probe again.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
+        builder.Services.TryAddSingleton<ReadinessSignals>();
         builder.Services.AddSluiceEventLog(options);
         builder.Services.AddSluiceEmbedded();
         builder.Services.AddSluicePipeline(options);

@@ -21,6 +21,13 @@ public sealed class SluiceOptions
     [Required]
     public string DataDirectory { get; set; } = "sluice-data";
 
+    /// <summary>
+    /// Least free space on the file system of <see cref="DataDirectory"/> for the process to report ready
+    /// (<c>/readyz</c>); 0 turns the check off. Default 1 GiB.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MinFreeDiskBytes { get; set; } = 1L << 30;
+
     /// <summary>Largest accepted upload; larger ones get 413.</summary>
     [Range(1, long.MaxValue)]
     public long MaxUploadBytes { get; set; } = 100L * 1024 * 1024;

@@ -155,9 +155,10 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton<SummarizeStage>();
         services.AddSingleton<StatusProjectionStage>();
 
+        // Runners start once the topics exist, in the background: the host (and its HTTP listener) does not wait.
         foreach (var name in options.StageList)
         {
-            services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(sp => Runner(sp, name, options));
+            services.AddSingleton<IHostedService>(sp => new StartAfterProvisioning(Runner(sp, name, options), sp.GetRequiredService<TopicProvisioner>()));
         }
 
         services.AddSluiceLlm(options);

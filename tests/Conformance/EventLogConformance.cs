@@ -306,6 +306,10 @@ public abstract partial class EventLogConformance
     [Fact]
     public async Task Rebalance_CommitsTheOffsetsReturnedByOnRevoking()
     {
+        Assert.SkipUnless(
+            TakesCommitsWhileAMemberJoins,
+            "This backend may refuse the revoking member's commit while the new member joins again (see TakesCommitsWhileAMemberJoins); "
+            + "Leave_CommitsTheOffsetsReturnedByOnRevoking covers the commit of what OnRevoking returns.");
         var first = await OpenLogAsync();
         var second = await OpenLogAsync();
         var topic = await CreateTopicAsync(first, 2);
@@ -339,6 +343,45 @@ public abstract partial class EventLogConformance
         var late = await DrainAsync(a, b);
 
         Assert.Equal(after.Order(), seen[a].Concat(seen[b]).Concat(late).Select(Text).Order());
+    }
+
+    [Fact]
+    public async Task Leave_CommitsTheOffsetsReturnedByOnRevoking()
+    {
+        var first = await OpenLogAsync();
+        var second = await OpenLogAsync();
+        var topic = await CreateTopicAsync(first, 2);
+        var group = UniqueName("group");
+        var positions = new Dictionary<TopicPartition, long>();
+        var a = Consumer(first, new ConsumerSettings(group, [topic])
+        {
+            OnRevoking = partitions => partitions.Where(positions.ContainsKey).Select(p => new TopicPartitionOffset(p.Topic, p.Partition, positions[p])).ToList(),
+        });
+        var b = Consumer(second, group, topic);
+        var seen = new Dictionary<IEventConsumer, List<ConsumedRecord>> { [a] = [], [b] = [] };
+        await PollUntilAsync(seen, () => Settled(2, a, b), "both members own a partition");
+        var leaving = a.Assignment.Single();
+
+        var producer = Producer(first);
+        await ProduceAsync(producer, topic, Enumerable.Range(0, 40).Select(i => $"before-{i}"));
+        await PollUntilAsync(seen, () => seen[a].Count + seen[b].Count >= 40, "the first records arrived");
+        foreach (var record in seen[a])
+        {
+            positions[record.TopicPartition] = Math.Max(positions.GetValueOrDefault(record.TopicPartition), record.Offset + 1);
+        }
+
+        await b.CommitAsync(NextOffsets(seen[b]), Ct);
+        await CloseAsync(a); // a commits nothing itself: only what its OnRevoking returns on leaving
+
+        var afterLeave = new Dictionary<IEventConsumer, List<ConsumedRecord>> { [b] = [] };
+        await PollUntilAsync(afterLeave, () => b.Assignment.Contains(leaving), "the remaining member took over the partition");
+        var after = Enumerable.Range(0, 40).Select(i => $"after-{i}").ToList();
+        await ProduceAsync(producer, topic, after);
+        await PollUntilAsync(afterLeave, () => afterLeave[b].Count(r => Text(r).StartsWith("after-", StringComparison.Ordinal)) >= 40, "the later records arrived");
+        afterLeave[b].AddRange(await DrainAsync(b));
+
+        Assert.Contains(leaving, positions.Keys);
+        Assert.Equal(after.Order(), afterLeave[b].Select(Text).Order());
     }
 
     [Fact]

@@ -42,8 +42,12 @@ public sealed class SluiceTestHost : IAsyncDisposable
     /// <param name="settings">Configuration on top of the test defaults.</param>
     /// <param name="services">Changes to the services (e.g. a stand-in embedder).</param>
     /// <param name="owned">Disposed after the host (e.g. the Kafka cluster it runs on).</param>
+    /// <param name="untilProvisioned">
+    /// Whether to return only once the topics exist (the host itself listens before that, and refuses uploads).
+    /// </param>
     public static async Task<SluiceTestHost> StartAsync(
-        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, IDisposable? owned = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, IDisposable? owned = null,
+        bool untilProvisioned = true)
     {
         var directory = Path.Combine(Path.GetTempPath(), "sluice-tests", Guid.NewGuid().ToString("N"));
         var overrides = new Dictionary<string, string?>
@@ -63,6 +67,11 @@ public sealed class SluiceTestHost : IAsyncDisposable
         var app = builder.Build();
         app.MapSluice();
         await app.StartAsync(TestContext.Current.CancellationToken);
+        if (untilProvisioned)
+        {
+            await app.Services.GetRequiredService<TopicProvisioner>().Provisioned.WaitAsync(TestContext.Current.CancellationToken);
+        }
+
         return new SluiceTestHost(app, directory, owned);
     }
 

@@ -98,6 +98,7 @@ internal static class BurstBench
         await using var app = builder.Build();
         app.MapSluice();
         await app.StartAsync(cancellationToken);
+        await app.Services.GetRequiredService<TopicProvisioner>().Provisioned.WaitAsync(cancellationToken); // uploads are refused until then
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First() + "/"), Timeout = TimeSpan.FromSeconds(60) };
 
         var warm = await run.WarmUpAsync(http, "v1/documents?filename=burst-{0}.txt", HttpStatusCode.Accepted, cancellationToken);

@@ -82,6 +82,7 @@ internal static class TransportBench
         await using var app = builder.Build();
         app.MapSluice();
         await app.StartAsync(cancellationToken);
+        await app.Services.GetRequiredService<TopicProvisioner>().Provisioned.WaitAsync(cancellationToken); // uploads are refused until then
         var address = app.Urls.First();
         using var client = SluiceClient.Create(new Uri(address + "/"));
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
+using Sluice.Server.Hosting;
 using Sluice.Server.Ingestion;
 
 namespace Sluice.Server.Api;
@@ -37,11 +38,19 @@ public static partial class DocumentsApi
     }
 
     private static async Task<IResult> UploadAsync(
-        HttpRequest request, IngestionService ingestion, IOptions<SluiceOptions> options, string? filename, CancellationToken cancellationToken)
+        HttpRequest request, IngestionService ingestion, TopicProvisioner topics, IOptions<SluiceOptions> options, string? filename,
+        CancellationToken cancellationToken)
     {
         if (Tenant(request) is not { } tenant)
         {
             return BadTenant();
+        }
+
+        if (!topics.IsReady)
+        {
+            // Nothing is stored: the event could not be published, and on Kafka publishing to a topic that is not
+            // there yet would wait for the delivery timeout (or have the broker create it with its own settings).
+            return Unavailable(request.HttpContext, "Sluice is starting: the event log's topics are not provisioned yet (see /readyz). Retry the upload later.");
         }
 
         var limit = options.Value.MaxUploadBytes;
@@ -95,9 +104,10 @@ public static partial class DocumentsApi
         {
             return Problem(IngestionService.TooLarge(FileNames.Sanitize(filename), limit));
         }
-        catch (InvalidDataException ex)
+        catch (InvalidDataException)
         {
-            return Results.Problem(statusCode: 400, title: "Malformed multipart body", detail: ex.Message);
+            return Results.Problem(statusCode: 400, title: "Malformed multipart body",
+                detail: "The multipart body could not be read: check its boundary, headers and line lengths.");
         }
     }
 

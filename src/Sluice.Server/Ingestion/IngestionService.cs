@@ -94,7 +94,7 @@ public sealed partial class IngestionService(
         {
             LogPublishFailed(logger, ex, id);
             return new IngestionOutcome.Unavailable(
-                $"The upload was stored but could not be queued for processing ({ex.Message}). Retry the same upload; nothing is duplicated.");
+                "The upload was stored but the event log did not take it for processing. Retry the same upload; nothing is duplicated.");
         }
 
         LogAccepted(logger, id, name, source.Size, sniff.Format!);
