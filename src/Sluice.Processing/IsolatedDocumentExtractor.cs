@@ -28,6 +28,7 @@ public sealed class IsolatedDocumentExtractor : IDocumentExtractor, IAsyncDispos
     private readonly SemaphoreSlim _slots;
     private readonly ConcurrentStack<ExtractorChild> _idle = new();
     private volatile bool _disposed;
+    private int _started;
 
     /// <param name="options">The limits, for the children and the pool.</param>
     /// <param name="launch">How to start a child (see <see cref="DocumentExtractors.Create"/>).</param>
@@ -43,6 +44,9 @@ public sealed class IsolatedDocumentExtractor : IDocumentExtractor, IAsyncDispos
         _time = time ?? TimeProvider.System;
         _slots = new SemaphoreSlim(options.ChildProcesses, options.ChildProcesses);
     }
+
+    /// <summary>Child processes started so far (replacements included).</summary>
+    internal int StartedChildren => Volatile.Read(ref _started);
 
     /// <inheritdoc />
     public async Task<ExtractedText> ExtractAsync(Stream content, string format, CancellationToken cancellationToken = default)
@@ -168,6 +172,7 @@ public sealed class IsolatedDocumentExtractor : IDocumentExtractor, IAsyncDispos
     private ExtractorChild StartChild()
     {
         var child = ExtractorChild.Start(_launch, (long)_options.ChildMemoryLimitMiB * 1024 * 1024);
+        Interlocked.Increment(ref _started);
         ExtractionLog.ChildStarted(_logger, child.Id);
         return child;
     }

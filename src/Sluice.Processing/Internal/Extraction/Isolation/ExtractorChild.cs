@@ -22,7 +22,7 @@ internal sealed class ExtractorChild : IDisposable
         _process = process;
     }
 
-    public int Id => _process.Id;
+    public int Id { get; private set; }
 
     /// <summary>Documents this child has been given.</summary>
     public int Documents { get; private set; }
@@ -63,6 +63,7 @@ internal sealed class ExtractorChild : IDisposable
         var child = new ExtractorChild(process);
         process.ErrorDataReceived += (_, e) => child.KeepErrorLine(e.Data);
         process.Start();
+        child.Id = process.Id;
         process.BeginErrorReadLine();
         return child;
     }
