@@ -21,6 +21,9 @@ public sealed class IsolatedDocumentExtractor : IDocumentExtractor, IAsyncDispos
 {
     private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(5);
 
+    /// <summary>Longest a child may take to start; a runtime normally needs a fraction of a second.</summary>
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
     private readonly ExtractionOptions _options;
     private readonly ProcessStartInfo _launch;
     private readonly ILogger _logger;
@@ -92,7 +95,7 @@ public sealed class IsolatedDocumentExtractor : IDocumentExtractor, IAsyncDispos
 
     private async Task<ExtractedText> ExtractInChildAsync(string path, string format, CancellationToken cancellationToken)
     {
-        var child = TakeIdleChild() ?? StartChild();
+        var child = TakeIdleChild() ?? await StartChildAsync(cancellationToken);
         var timedOut = false;
         (ChildResponse Response, string? Text)? answer;
         using (var deadline = new CancellationTokenSource(_options.ChildTimeout, _time))
@@ -169,9 +172,9 @@ public sealed class IsolatedDocumentExtractor : IDocumentExtractor, IAsyncDispos
         return null;
     }
 
-    private ExtractorChild StartChild()
+    private async Task<ExtractorChild> StartChildAsync(CancellationToken cancellationToken)
     {
-        var child = ExtractorChild.Start(_launch, (long)_options.ChildMemoryLimitMiB * 1024 * 1024);
+        var child = await ExtractorChild.StartAsync(_launch, (long)_options.ChildMemoryLimitMiB * 1024 * 1024, StartTimeout, _logger, cancellationToken);
         Interlocked.Increment(ref _started);
         ExtractionLog.ChildStarted(_logger, child.Id);
         return child;

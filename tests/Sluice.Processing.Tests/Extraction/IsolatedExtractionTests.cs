@@ -70,15 +70,15 @@ public sealed class IsolatedExtractionTests
     [Fact]
     public async Task A_hanging_parser_is_stopped_at_the_time_limit_and_the_next_document_gets_a_fresh_child()
     {
-        await using var isolated = Isolated(new ExtractionOptions { ChildProcesses = 1, ChildTimeout = TimeSpan.FromSeconds(2) }, hooks: true);
+        await using var isolated = Isolated(new ExtractionOptions { ChildProcesses = 1, ChildTimeout = TimeSpan.FromSeconds(3) }, hooks: true);
 
         var clock = Stopwatch.StartNew();
         var error = await Assert.ThrowsAsync<ExtractionException>(() => ExtractAsync(isolated, Hook("hang"), DocumentFormats.Text));
         var elapsed = clock.Elapsed;
         var next = await ExtractAsync(isolated, "after the hang"u8.ToArray(), DocumentFormats.Text);
 
-        Assert.Equal("the extractor process took longer than 00:00:02 and was stopped (Sluice:Extraction:ChildTimeout)", error.Reason);
-        Assert.InRange(elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30));
+        Assert.Equal("the extractor process took longer than 00:00:03 and was stopped (Sluice:Extraction:ChildTimeout)", error.Reason);
+        Assert.InRange(elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30));
         Assert.Equal("after the hang", next.Text);
         Assert.Equal(2, isolated.StartedChildren);
     }
@@ -123,17 +123,29 @@ public sealed class IsolatedExtractionTests
     [Fact]
     public async Task Documents_run_side_by_side_in_as_many_children_as_allowed()
     {
-        await using var isolated = Isolated(new ExtractionOptions { ChildProcesses = 2, ChildTimeout = TimeSpan.FromSeconds(3) }, hooks: true);
+        await using var isolated = Isolated(new ExtractionOptions { ChildProcesses = 2 }, hooks: true);
+        using var stopHanging = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
-        // One child hangs until its time limit; the other keeps extracting meanwhile.
-        var hanging = Assert.ThrowsAsync<ExtractionException>(() => ExtractAsync(isolated, Hook("hang"), DocumentFormats.Text));
+        // One child hangs; the other keeps extracting meanwhile.
+        var hanging = isolated.ExtractAsync(new MemoryStream(Hook("hang")), DocumentFormats.Text, stopHanging.Token);
         for (var i = 0; i < 5; i++)
         {
             Assert.Equal($"beside {i}", (await ExtractAsync(isolated, Encoding.UTF8.GetBytes($"beside {i}"), DocumentFormats.Text)).Text);
         }
 
-        Assert.False(hanging.IsCompleted, "the other documents had to wait for the hanging one");
-        await hanging;
+        Assert.False(hanging.IsCompleted);
+        await stopHanging.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hanging);
+    }
+
+    [Fact]
+    public async Task A_child_that_does_not_start_is_the_machines_problem_not_the_documents()
+    {
+        await using var isolated = Isolated(new ExtractionOptions { ChildPath = "/bin/false" });
+
+        var error = await Assert.ThrowsAsync<ExtractorProcessException>(() => ExtractAsync(isolated, "text"u8.ToArray(), DocumentFormats.Text));
+
+        Assert.Equal("the extractor process did not start (exit code 1)", error.Message);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ internal static class ChildLoop
 {
     public static async Task<int> RunAsync(Stream input, Stream output, bool testHooks, CancellationToken cancellationToken)
     {
+        await ChildProtocol.WriteReadyAsync(output, cancellationToken);
         while (true)
         {
             ChildRequest? request;

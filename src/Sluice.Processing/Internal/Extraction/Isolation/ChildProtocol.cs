@@ -31,6 +31,22 @@ internal static class ChildProtocol
     /// <summary>Largest JSON frame accepted; requests and response headers are small, anything larger is a broken stream.</summary>
     private const int MaxFrameBytes = 16 * 1024 * 1024;
 
+    /// <summary>What a child writes first, once it is up: the protocol's name and version.</summary>
+    private static readonly byte[] Ready = "SLX1"u8.ToArray();
+
+    public static async Task WriteReadyAsync(Stream output, CancellationToken cancellationToken)
+    {
+        await output.WriteAsync(Ready, cancellationToken);
+        await output.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Whether the child announced itself with this protocol (false: it ended, or speaks another).</summary>
+    public static async Task<bool> ReadReadyAsync(Stream input, CancellationToken cancellationToken)
+    {
+        var greeting = new byte[Ready.Length];
+        return await ReadExactlyOrEndAsync(input, greeting, cancellationToken) && greeting.AsSpan().SequenceEqual(Ready);
+    }
+
     public static Task WriteRequestAsync(Stream output, ChildRequest request, CancellationToken cancellationToken)
         => WriteFrameAsync(output, JsonSerializer.SerializeToUtf8Bytes(request, ChildProtocolJson.Default.ChildRequest), cancellationToken);
 

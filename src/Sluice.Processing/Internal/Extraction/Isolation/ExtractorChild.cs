@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 
 namespace Sluice.Processing.Internal.Extraction.Isolation;
 
@@ -32,8 +33,14 @@ internal sealed class ExtractorChild : IDisposable
     /// <summary>Whether <see cref="Kill"/> was called: the child is ending, whatever it answered.</summary>
     public bool WasKilled => Volatile.Read(ref _killed) == 1;
 
-    /// <summary>Starts a child; failures to start (no such program, no processes left) propagate as they are.</summary>
-    public static ExtractorChild Start(ProcessStartInfo template, long memoryLimitBytes)
+    /// <summary>
+    /// Starts a child and waits until it is ready, so that its start-up (slow on a busy machine) never counts
+    /// against a document's time limit. Failures to start (no such program, no processes left, a child that
+    /// ends or stays silent) are the machine's, not a document's: they propagate as exceptions other than
+    /// <see cref="ExtractionException"/>.
+    /// </summary>
+    public static async Task<ExtractorChild> StartAsync(
+        ProcessStartInfo template, long memoryLimitBytes, TimeSpan startTimeout, ILogger logger, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(template.FileName)
         {
@@ -65,7 +72,26 @@ internal sealed class ExtractorChild : IDisposable
         process.Start();
         child.Id = process.Id;
         process.BeginErrorReadLine();
-        return child;
+        bool ready;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(startTimeout);
+            using (timeout.Token.Register(child.Kill))
+            {
+                ready = await ChildProtocol.ReadReadyAsync(process.StandardOutput.BaseStream, CancellationToken.None);
+            }
+        }
+
+        if (ready && !child.WasKilled)
+        {
+            return child;
+        }
+
+        var exit = await child.WaitForExitAsync(startTimeout);
+        child.Dispose();
+        cancellationToken.ThrowIfCancellationRequested();
+        ExtractionLog.ChildDidNotStart(logger, info.FileName, exit.ExitCode, exit.ErrorTail);
+        throw new ExtractorProcessException(string.Create(CultureInfo.InvariantCulture, $"the extractor process did not start (exit code {exit.ExitCode})"));
     }
 
     /// <summary>Sends one request and reads its answer; null when the child ended before it answered.</summary>
