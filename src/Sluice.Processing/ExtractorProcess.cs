@@ -22,7 +22,7 @@ public static class ExtractorProcess
         // Ctrl+C in a terminal signals the whole process group. The parent decides when a child ends (it closes
         // the pipe, or kills a child that overruns), so a document in progress is not lost to the signal.
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => context.Cancel = true);
-        using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, context => context.Cancel = true);
+        using var quit = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGQUIT, context => context.Cancel = true);
         ParentWatch.Start();
         return await ChildLoop.RunAsync(input, output, TestHooks.Enabled, CancellationToken.None);
     }
