@@ -127,7 +127,8 @@ public static class SluiceServiceCollectionExtensions
 
         services.AddOptions<ExtractionOptions>().BindConfiguration("Sluice:Extraction").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ChunkerOptions>().BindConfiguration("Sluice:Chunking").ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp => new DocumentExtractor(sp.GetRequiredService<IOptions<ExtractionOptions>>().Value));
+        services.AddSingleton(sp => DocumentExtractors.Create(
+            sp.GetRequiredService<IOptions<ExtractionOptions>>().Value, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new TextChunker(sp.GetRequiredService<IOptions<ChunkerOptions>>().Value));
         services.AddOptions<OnnxEmbedderOptions>().BindConfiguration("Sluice:" + OnnxEmbedderOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ExtractiveSummarizerOptions>().BindConfiguration("Sluice:" + ExtractiveSummarizerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -9,7 +9,7 @@ namespace Sluice.Processing.Stages;
 /// <c>documents.submitted</c> → <c>documents.extracted</c>: reads the upload by its claim check, extracts
 /// plain text and stores it as a blob of its own; the event carries only the reference.
 /// </summary>
-public sealed class ExtractStage(IBlobStore blobs, DocumentExtractor extractor, DocumentWrites writes, TimeProvider time) : IStage
+public sealed class ExtractStage(IBlobStore blobs, IDocumentExtractor extractor, DocumentWrites writes, TimeProvider time) : IStage
 {
     public const string TextContentType = "text/plain; charset=utf-8";
 

@@ -70,7 +70,7 @@ public sealed class TextExtractionTests
 
         var error = await Extract.FailureAsync(content, DocumentFormats.Text, new ExtractionOptions { MaxCharacters = 4_000 });
 
-        Assert.Equal("extracted text exceeds the limit of 4000 characters", error.Reason);
+        Assert.Equal("extracted text exceeds the limit of 4,000 characters (Sluice:Extraction:MaxCharacters)", error.Reason);
     }
 
     [Fact]

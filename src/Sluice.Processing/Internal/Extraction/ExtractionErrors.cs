@@ -8,7 +8,13 @@ internal static class ExtractionErrors
     public static ExtractionException NoText() => new("the document contains no text");
 
     public static ExtractionException TooManyCharacters(int max) =>
-        new(string.Create(CultureInfo.InvariantCulture, $"extracted text exceeds the limit of {max} characters"));
+        new(Invariant($"extracted text exceeds the limit of {max:N0} characters ({Setting(nameof(ExtractionOptions.MaxCharacters))})"));
+
+    public static ExtractionException TooManyPdfPages(int pages, int max) =>
+        new(Invariant($"the PDF has {pages:N0} pages, over the limit of {max:N0} ({Setting(nameof(ExtractionOptions.MaxPdfPages))})"));
+
+    public static ExtractionException TooManyHtmlElements(int elements, int max) =>
+        new(Invariant($"the HTML has {elements:N0} elements, over the limit of {max:N0} ({Setting(nameof(ExtractionOptions.MaxHtmlElements))})"));
 
     public static ExtractionException InputTooLarge(long max) =>
         new(string.Create(CultureInfo.InvariantCulture, $"the document is larger than the limit of {max} bytes for text, HTML and Markdown"));
@@ -36,4 +42,23 @@ internal static class ExtractionErrors
 
     public static ExtractionException UnknownFormat(string format) =>
         new($"'{format}' documents are not supported");
+
+    public static ExtractionException ChildOutOfMemory(int limitMiB) =>
+        new(Invariant($"the extractor process ran out of memory (limit {limitMiB:N0} MiB, {Setting(nameof(ExtractionOptions.ChildMemoryLimitMiB))})"));
+
+    public static ExtractionException ChildStackOverflow() =>
+        new("the extractor process crashed with a stack overflow");
+
+    public static ExtractionException ChildTimedOut(TimeSpan limit) =>
+        new(Invariant($"the extractor process took longer than {limit:c} and was stopped ({Setting(nameof(ExtractionOptions.ChildTimeout))})"));
+
+    /// <summary>On Unix a child killed by signal N exits with 128 + N.</summary>
+    public static ExtractionException ChildCrashed(int exitCode) => exitCode is > 128 and < 160
+        ? new(Invariant($"the extractor process crashed (signal {exitCode - 128})"))
+        : new(Invariant($"the extractor process crashed (exit code {exitCode})"));
+
+    /// <summary>The configuration key of an <see cref="ExtractionOptions"/> limit, so a reason says what to raise.</summary>
+    public static string Setting(string option) => ExtractionOptions.ConfigurationPath + ":" + option;
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -11,6 +11,12 @@ internal static class HtmlTextExtractor
 {
     public static string Extract(string html, ExtractionOptions options, CancellationToken cancellationToken = default)
     {
+        var elements = CountStartTags(html);
+        if (elements > options.MaxHtmlElements)
+        {
+            throw ExtractionErrors.TooManyHtmlElements(elements, options.MaxHtmlElements);
+        }
+
         var document = Parse(html, options.MaxHtmlDepth);
         var writer = new HtmlTextWriter(new BoundedTextBuilder(options.MaxCharacters));
         var stack = new Stack<(HtmlNode Node, bool Closing)>();
@@ -52,6 +58,26 @@ internal static class HtmlTextExtractor
         }
 
         return writer.ToString();
+    }
+
+    /// <summary>
+    /// Start tags (<c>&lt;</c> followed by a letter), counted before parsing because the parser builds an object
+    /// per element. Tags inside comments and scripts count too, so this is an upper bound of the elements.
+    /// </summary>
+    internal static int CountStartTags(ReadOnlySpan<char> html)
+    {
+        var count = 0;
+        int at;
+        while ((at = html.IndexOf('<')) >= 0)
+        {
+            html = html[(at + 1)..];
+            if (html.Length > 0 && char.IsAsciiLetter(html[0]))
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     private static HtmlDocument Parse(string html, int maxDepth)

@@ -9,11 +9,31 @@ internal static class InputStreams
     /// Copies <paramref name="content"/> to a temporary file that is deleted when the returned stream is disposed,
     /// for parsers that need random access. The content is never held in memory whole.
     /// </summary>
-    public static async Task<FileStream> SpoolAsync(Stream content, CancellationToken cancellationToken = default)
+    public static Task<FileStream> SpoolAsync(Stream content, CancellationToken cancellationToken = default)
+        => SpoolAsync(content, FileShare.None, cancellationToken);
+
+    /// <summary>
+    /// Copies <paramref name="content"/> to a temporary file that is deleted when the returned stream is disposed;
+    /// <paramref name="share"/> says whether others (an extractor child) may open it meanwhile. Only this
+    /// user may read it.
+    /// </summary>
+    public static async Task<FileStream> SpoolAsync(Stream content, FileShare share, CancellationToken cancellationToken = default)
     {
         var path = Path.Combine(Path.GetTempPath(), "sluice-extract-" + Guid.NewGuid().ToString("N") + ".tmp");
-        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, BufferSize,
-            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = share,
+            BufferSize = BufferSize,
+            Options = FileOptions.DeleteOnClose | FileOptions.Asynchronous,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        var file = new FileStream(path, options);
         try
         {
             await content.CopyToAsync(file, BufferSize, cancellationToken);

@@ -20,7 +20,7 @@ internal static class PdfTextExtractor
         SeparateParagraphsWithDoubleNewline = true,
     };
 
-    public static ExtractedText Extract(Stream pdf, int maxCharacters, CancellationToken cancellationToken = default)
+    public static ExtractedText Extract(Stream pdf, ExtractionOptions options, CancellationToken cancellationToken = default)
     {
         EnsureComplete(pdf);
         using var document = Open(pdf);
@@ -29,7 +29,12 @@ internal static class PdfTextExtractor
             throw ExtractionErrors.PdfDamaged("it has no pages");
         }
 
-        var text = new BoundedTextBuilder(maxCharacters);
+        if (document.NumberOfPages > options.MaxPdfPages)
+        {
+            throw ExtractionErrors.TooManyPdfPages(document.NumberOfPages, options.MaxPdfPages);
+        }
+
+        var text = new BoundedTextBuilder(options.MaxCharacters);
         var pages = new List<PageStart>(document.NumberOfPages);
         for (var number = 1; number <= document.NumberOfPages; number++)
         {
