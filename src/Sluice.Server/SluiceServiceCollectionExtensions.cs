@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Sluice.Core.Health;
 using Sluice.Core.Ports;
 using Sluice.Core.Runtime;
 using Sluice.Core.Stages;
@@ -73,6 +75,7 @@ public static class SluiceServiceCollectionExtensions
                 o.ChunksPath = Path.Combine(s.Value.DataDirectory, "chunks.db");
                 o.SummariesPath = Path.Combine(s.Value.DataDirectory, "summaries.db");
                 o.DeadLettersPath = Path.Combine(s.Value.DataDirectory, "dead-letters.db");
+                o.AttemptsPath = Path.Combine(s.Value.DataDirectory, "attempts.db");
                 o.PipelineStages = [.. StageNames.Pipeline];
             })
             .ValidateDataAnnotations()
@@ -89,6 +92,7 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton<ISummaryStore, SqliteSummaryStore>();
         services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();
         services.AddSingleton<ISearchIndex, SqliteSearchIndex>();
+        services.AddSingleton<IAttemptJournal, SqliteAttemptJournal>();
         return services;
     }
 
@@ -97,6 +101,11 @@ public static class SluiceServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ReadinessSignals>();
+        services.AddOptions<StageTimeoutOptions>()
+            .BindConfiguration(StageTimeoutOptions.Section, o => o.ErrorOnUnknownConfiguration = true)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddSingleton<TopicProvisioner>();
         services.AddHostedService(sp => sp.GetRequiredService<TopicProvisioner>());
         services.AddSingleton<IngestionService>();
@@ -166,8 +175,14 @@ public static class SluiceServiceCollectionExtensions
                 _ => options.StageParallelism,
             },
             ReportStatus = name != StageNames.StatusProjection,
+
+            // The status projection never commits past an event it has not applied: a failing store stalls it.
+            IsProjection = name == StageNames.StatusProjection,
+            Readiness = services.GetRequiredService<ReadinessSignals>(),
             RetryDelays = name == StageNames.StatusProjection ? [] : options.RetryDelayList,
             Foreground = options.YieldToUploads ? services.GetRequiredService<ForegroundActivity>() : null,
+            TimeLimit = services.GetRequiredService<IOptions<StageTimeoutOptions>>().Value.For(name),
+            AttemptJournal = services.GetService<IAttemptJournal>(),
         };
         return new StageRunner(
             stage, services.GetRequiredService<IEventLog>(), runnerOptions,

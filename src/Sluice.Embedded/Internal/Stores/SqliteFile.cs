@@ -6,9 +6,14 @@ namespace Sluice.Embedded.Internal.Stores;
 /// A store's SQLite file in WAL mode: pooled connections, its schema created (and an older file upgraded, when
 /// the store has an upgrade step) once per process.
 /// </summary>
-internal sealed class SqliteFile(string path, string schema, Action<SqliteConnection>? upgrade = null)
+/// <remarks>
+/// Commits are flushed (<see cref="SqliteSynchronousMode.Full"/>) unless the store says that surviving a crash of the
+/// process is enough (<see cref="SqliteSynchronousMode.Normal"/>).
+/// </remarks>
+internal sealed class SqliteFile(
+    string path, string schema, Action<SqliteConnection>? upgrade = null, SqliteSynchronousMode synchronous = SqliteSynchronousMode.Full)
 {
-    private readonly SqliteConnectionFactory _connections = new(path, SqliteSynchronousMode.Full, TimeSpan.FromSeconds(30), pooling: true);
+    private readonly SqliteConnectionFactory _connections = new(path, synchronous, TimeSpan.FromSeconds(30), pooling: true);
     private readonly Lock _schemaLock = new();
     private volatile bool _ready;
 
