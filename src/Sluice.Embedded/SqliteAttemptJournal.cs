@@ -135,10 +135,12 @@ public sealed class SqliteAttemptJournal : IAttemptJournal, IDisposable
             }
         }
 
+        public static ProcessIdentity Of(Process process) => new(Environment.MachineName, process.Id, StartOf(process));
+
         private static ProcessIdentity Create()
         {
             using var process = Process.GetCurrentProcess();
-            return new ProcessIdentity(Environment.MachineName, process.Id, StartOf(process));
+            return Of(process);
         }
 
         private static long StartOf(Process process) => new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds();
