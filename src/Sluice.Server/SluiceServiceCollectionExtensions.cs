@@ -103,7 +103,10 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.TryAddSingleton<ReadinessSignals>();
         services.AddOptions<StageTimeoutOptions>()
-            .BindConfiguration(StageTimeoutOptions.Section, o => o.ErrorOnUnknownConfiguration = true)
+            .BindConfiguration(StageTimeoutOptions.Section)
+            .Validate<IConfiguration>(
+                (_, configuration) => StageTimeoutOptions.NamesOnlyStages(configuration),
+                $"{StageTimeoutOptions.Section} takes stage names only: {string.Join(", ", StageTimeoutOptions.Stages)}.")
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<TopicProvisioner>();

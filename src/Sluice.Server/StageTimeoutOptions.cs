@@ -36,6 +36,13 @@ public sealed class StageTimeoutOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan StatusProjection { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>The keys of the section: the stage names.</summary>
+    public static IReadOnlyList<string> Stages { get; } = [.. StageNames.Pipeline, StageNames.StatusProjection];
+
+    /// <summary>Whether every key under <see cref="Section"/> names a stage (the binder ignores a typo silently).</summary>
+    public static bool NamesOnlyStages(IConfiguration configuration)
+        => configuration.GetSection(Section).GetChildren().All(k => Stages.Contains(k.Key, StringComparer.OrdinalIgnoreCase));
+
     public TimeSpan For(string stage) => stage switch
     {
         StageNames.Extract => Extract,
