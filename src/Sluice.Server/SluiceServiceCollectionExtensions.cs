@@ -186,6 +186,7 @@ public static class SluiceServiceCollectionExtensions
             Foreground = options.YieldToUploads ? services.GetRequiredService<ForegroundActivity>() : null,
             TimeLimit = services.GetRequiredService<IOptions<StageTimeoutOptions>>().Value.For(name),
             AttemptJournal = services.GetService<IAttemptJournal>(),
+            MaxWorkerDeaths = options.MaxWorkerDeaths,
         };
         return new StageRunner(
             stage, services.GetRequiredService<IEventLog>(), runnerOptions,
