@@ -56,7 +56,7 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
         _temp = Path.Combine(_root, "tmp");
         Directory.CreateDirectory(_temp);
         _durable = new DurableFiles(threads: 4);
-        _small = new SqliteFile(Path.Combine(_root, SmallBlobFile), SmallSchema);
+        _small = new SqliteFile(Path.Combine(_root, SmallBlobFile), SmallSchema, holdsContent: true);
         _smallWrites = new SqliteWriteQueue(_small.Open, "sluice-blob-writer");
         _tempSweeper = new TempFileSweeper(
             _temp, options.Value.TempFileMaxAge, options.Value.TempFileSweepInterval, timeProvider ?? TimeProvider.System);

@@ -23,7 +23,7 @@ public sealed class SqliteChunkStore(IOptions<SqliteStoreOptions> options) : ICh
         ) WITHOUT ROWID;
         """;
 
-    private readonly SqliteFile _file = new(options.Value.ChunksPath, Schema);
+    private readonly SqliteFile _file = new(options.Value.ChunksPath, Schema, holdsContent: true);
 
     public async Task ReplaceAsync(string documentId, IReadOnlyList<Chunk> chunks, CancellationToken cancellationToken = default)
     {

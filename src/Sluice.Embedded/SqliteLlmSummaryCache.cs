@@ -28,7 +28,7 @@ public sealed class SqliteLlmSummaryCache(string path) : ILlmSummaryCache
         ) WITHOUT ROWID;
         """;
 
-    private readonly SqliteFile _file = new(path, Schema);
+    private readonly SqliteFile _file = new(path, Schema, holdsContent: true);
 
     public async Task<string?> GetAsync(LlmSummaryKey key, CancellationToken cancellationToken = default)
     {

@@ -30,7 +30,7 @@ public sealed class SqliteSearchIndex : ISearchIndex, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         Validator.ValidateObject(_options, new ValidationContext(_options), validateAllProperties: true);
-        _file = new SqliteFile(_options.Path, IndexSchema.Sql);
+        _file = new SqliteFile(_options.Path, IndexSchema.Sql, holdsContent: true);
         _cache = new VectorCache(_options.Path, logger ?? (ILogger)NullLogger<SqliteSearchIndex>.Instance);
     }
 

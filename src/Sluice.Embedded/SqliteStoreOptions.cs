@@ -18,6 +18,10 @@ public sealed class SqliteStoreOptions
     [Required]
     public string DeadLettersPath { get; set; } = "dead-letters.db";
 
+    /// <summary>The stage runtime's attempt journal (<see cref="SqliteAttemptJournal"/>), shared by the processes of one machine.</summary>
+    [Required]
+    public string AttemptsPath { get; set; } = "attempts.db";
+
     /// <summary>
     /// The stages a document must pass to be <c>completed</c>, in pipeline order; they are also the stages
     /// listed (as <c>pending</c> until they report) in a document's status.

@@ -18,7 +18,7 @@ public sealed class SqliteSummaryStore(IOptions<SqliteStoreOptions> options) : I
         ) WITHOUT ROWID;
         """;
 
-    private readonly SqliteFile _file = new(options.Value.SummariesPath, Schema);
+    private readonly SqliteFile _file = new(options.Value.SummariesPath, Schema, holdsContent: true);
 
     public async Task SaveAsync(Summary summary, CancellationToken cancellationToken = default)
     {

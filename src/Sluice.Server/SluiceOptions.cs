@@ -119,4 +119,12 @@ public sealed class SluiceOptions
     /// <summary>Records each other stage handles at once.</summary>
     [Range(1, 1024)]
     public int StageParallelism { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>
+    /// How many times a worker process may die while handling the same record; the next start dead-letters it
+    /// ("the worker died while handling this document") instead of handling it again. Counted in <c>attempts.db</c>
+    /// under <see cref="DataDirectory"/>, per machine.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxWorkerDeaths { get; set; } = 2;
 }

@@ -84,6 +84,7 @@ public static class SluiceServiceCollectionExtensions
                 o.ChunksPath = Path.Combine(s.Value.DataDirectory, "chunks.db");
                 o.SummariesPath = Path.Combine(s.Value.DataDirectory, "summaries.db");
                 o.DeadLettersPath = Path.Combine(s.Value.DataDirectory, "dead-letters.db");
+                o.AttemptsPath = Path.Combine(s.Value.DataDirectory, "attempts.db");
                 o.PipelineStages = [.. StageNames.Pipeline];
                 o.VacuumAfterDeletes = s.Value.VacuumAfterDeletes;
             })
@@ -109,6 +110,7 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();
         services.AddSingleton<ISearchIndex, SqliteSearchIndex>();
         services.AddSingleton<Sluice.Core.Deletion.IDeletedDataEraser, SqliteDataEraser>();
+        services.AddSingleton<IAttemptJournal, SqliteAttemptJournal>();
         return services;
     }
 
@@ -117,6 +119,14 @@ public static class SluiceServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ReadinessSignals>();
+        services.AddOptions<StageTimeoutOptions>()
+            .BindConfiguration(StageTimeoutOptions.Section)
+            .Validate<IConfiguration>(
+                (_, configuration) => StageTimeoutOptions.NamesOnlyStages(configuration),
+                $"{StageTimeoutOptions.Section} takes stage names only: {string.Join(", ", StageTimeoutOptions.Stages)}.")
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddSingleton<TopicProvisioner>();
         services.AddHostedService(sp => sp.GetRequiredService<TopicProvisioner>());
         services.AddSingleton<IngestionService>();
@@ -192,8 +202,15 @@ public static class SluiceServiceCollectionExtensions
                 _ => options.StageParallelism,
             },
             ReportStatus = name != StageNames.StatusProjection,
+
+            // The status projection never commits past an event it has not applied: a failing store stalls it.
+            IsProjection = name == StageNames.StatusProjection,
+            Readiness = services.GetRequiredService<ReadinessSignals>(),
             RetryDelays = name == StageNames.StatusProjection ? [] : options.RetryDelayList,
             Foreground = options.YieldToUploads ? services.GetRequiredService<ForegroundActivity>() : null,
+            TimeLimit = services.GetRequiredService<IOptions<StageTimeoutOptions>>().Value.For(name),
+            AttemptJournal = services.GetService<IAttemptJournal>(),
+            MaxWorkerDeaths = options.MaxWorkerDeaths,
         };
         return new StageRunner(
             stage, services.GetRequiredService<IEventLog>(), runnerOptions,

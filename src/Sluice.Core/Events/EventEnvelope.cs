@@ -32,9 +32,24 @@ public sealed record EventEnvelope
     /// <summary>Type-specific payload; read it with <see cref="GetData{T}"/>.</summary>
     public required JsonElement Data { get; init; }
 
+    /// <summary>
+    /// Reads the payload as <typeparamref name="T"/>. A payload that is not that type's JSON, is empty, or lacks a
+    /// field that may not be null throws <see cref="InvalidPayloadException"/>: the event is poison.
+    /// </summary>
     public T GetData<T>()
-        => Data.Deserialize<T>(SluiceJson.Options)
-           ?? throw new JsonException($"Event {Id} of type {Type} has an empty payload.");
+    {
+        T? data;
+        try
+        {
+            data = Data.Deserialize<T>(SluiceJson.Payloads);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidPayloadException($"the event's payload is not a valid {typeof(T).Name}: {ex.Message}", ex);
+        }
+
+        return data ?? throw new InvalidPayloadException($"the event's payload is not a valid {typeof(T).Name}: it is empty (event {Id} of type {Type}).");
+    }
 
     public static EventEnvelope Create<T>(
         string type, string tenant, string documentId, T data, string id, DateTimeOffset occurredAt, int schemaVersion = 1, int revision = 1)

@@ -31,7 +31,7 @@ public sealed class StageRunner(
 {
     private readonly IStage _stage = stage;
     private readonly IEventLog _log = log;
-    private readonly StageRunnerOptions _options = options;
+    private readonly StageRunnerOptions _options = Validated(options);
     private readonly ILogger _logger = logger ?? NullLogger<StageRunner>.Instance;
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private long _circuitPausedUntil;
@@ -170,6 +170,17 @@ public sealed class StageRunner(
             }
         }
         while (Interlocked.CompareExchange(ref _circuitPausedUntil, until, current) != current);
+    }
+
+    private static StageRunnerOptions Validated(StageRunnerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.IsProjection && options.RetryDelays.Count > 0)
+        {
+            throw new ArgumentException("A projection retries in place, in its topic's order; it cannot have retry topics.", nameof(options));
+        }
+
+        return options;
     }
 
     private static DateTimeOffset NotBefore(ConsumedRecord record)

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Sluice.Core.Health;
+using Sluice.Core.Ports;
 
 namespace Sluice.Core.Runtime;
 
@@ -57,4 +59,37 @@ public sealed class StageRunnerOptions
 
     /// <summary>Whether the runner publishes stage status events (off for the status projection itself).</summary>
     public bool ReportStatus { get; set; } = true;
+
+    /// <summary>
+    /// This consumer is a projection (it folds events into a store that others read): it never gives up on an event
+    /// it has not applied and never commits past one. A failing store stalls it, retrying in place with backoff up to
+    /// <see cref="MaxBackoff"/> for as long as it takes, reporting itself to <see cref="Readiness"/> until it applies
+    /// the event. Only an event that can never apply (not an event, a payload that does not deserialize, a permanent
+    /// failure) is skipped, logged as an error and counted. <see cref="MaxAttempts"/> does not apply; a projection
+    /// has no retry topics (they would reorder its events) and no crash journal.
+    /// </summary>
+    public bool IsProjection { get; set; }
+
+    /// <summary>Where a stalled projection reports that the process is not ready; null for nowhere.</summary>
+    public ReadinessSignals? Readiness { get; set; }
+
+    /// <summary>
+    /// Longest one attempt at one record may take. At the limit the stage's cancellation token is cancelled and the
+    /// record fails permanently (dead-lettered, with the limit as reason); a stage that does not stop is abandoned,
+    /// not waited for. For a projection it is a transient failure. Infinite by default.
+    /// </summary>
+    public TimeSpan TimeLimit { get; set; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>
+    /// Notes each record before it is handled, so that one whose handling keeps killing the process is recognised
+    /// when it comes back (see <see cref="MaxWorkerDeaths"/>); null for no crash-loop protection.
+    /// </summary>
+    public IAttemptJournal? AttemptJournal { get; set; }
+
+    /// <summary>
+    /// How many times a process may die while handling the same record; the next start dead-letters it ("the worker
+    /// died while handling this document") instead of handling it again.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxWorkerDeaths { get; set; } = 2;
 }

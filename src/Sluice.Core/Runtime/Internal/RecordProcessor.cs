@@ -9,15 +9,21 @@ using Sluice.Core.Stages;
 namespace Sluice.Core.Runtime.Internal;
 
 /// <summary>
-/// Handles one consumed record for one stage: parse, report status, call the stage, retry transient
-/// failures in place, publish outputs and the final status. Returns true when the record is finished
+/// Handles one consumed record for one stage: parse, note the start in the attempt journal, report status, call the
+/// stage within its time limit, retry transient failures (on retry topics, or in place), publish outputs and the
+/// final status. Returns true when the record is finished
 /// (its offset may be committed) and false when it was abandoned on shutdown (it will be redelivered).
 /// </summary>
 internal sealed class RecordProcessor(
     IStage stage, IEventProducer producer, StageRunnerOptions options, TimeProvider time, ILogger logger,
     Action<TimeSpan>? pauseConsumption = null)
 {
-    private bool UsesRetryTopics => options.RetryDelays.Count > 0;
+    private readonly ProjectionStalls _stalls = new(stage.Name, options.Readiness, time);
+
+    /// <summary>Projections keep no journal: they never give up on an event, and applying a status event cannot crash a process.</summary>
+    private readonly CrashLoopGuard _crashLoops = new(options.IsProjection ? null : options.AttemptJournal, stage.Name, options.MaxWorkerDeaths, logger);
+
+    private bool UsesRetryTopics => options.RetryDelays.Count > 0 && !options.IsProjection;
 
     public async Task<bool> ProcessAsync(ConsumedRecord record, CancellationToken cancellationToken)
     {
@@ -29,7 +35,11 @@ internal sealed class RecordProcessor(
         catch (JsonException ex)
         {
             RuntimeLog.PoisonRecord(logger, stage.Name, record.Topic, record.Partition, record.Offset, ex.Message);
-            if (UsesRetryTopics)
+            if (options.IsProjection)
+            {
+                RuntimeMetrics.SkippedEvents.Add(1, new KeyValuePair<string, object?>("stage", stage.Name));
+            }
+            else if (UsesRetryTopics)
             {
                 await PublishAsync([DeadLetterRecord(record, record.Key, PreviousAttempts(record) + 1, "invalid-event", $"not a Sluice event: {ex.Message}")], cancellationToken);
             }
@@ -45,14 +55,44 @@ internal sealed class RecordProcessor(
 
         try
         {
+            if (await _crashLoops.BeginAsync(record, cancellationToken) is { } deaths)
+            {
+                await GiveUpAfterDeathsAsync(record, input, deaths, cancellationToken);
+                return true;
+            }
+
             return UsesRetryTopics
                 ? await HandleWithRetryTopicsAsync(record, input, cancellationToken)
-                : await HandleWithRetriesAsync(input, Replays(record), cancellationToken);
+                : await HandleWithRetriesAsync(record, input, Replays(record), cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return false;
         }
+        finally
+        {
+            // Finished, or handed back on shutdown: either way this process did not die handling it.
+            await _crashLoops.EndAsync(record);
+        }
+    }
+
+    /// <summary>
+    /// Processes died handling this record <paramref name="deaths"/> times (it likely kills whoever handles it): it is
+    /// dead-lettered (or, without retry topics, failed) without being handled again.
+    /// </summary>
+    private async Task GiveUpAfterDeathsAsync(ConsumedRecord record, EventEnvelope input, int deaths, CancellationToken cancellationToken)
+    {
+        RuntimeLog.CrashLoop(logger, stage.Name, input.DocumentId, deaths, record.Topic, record.Partition, record.Offset);
+        var reason = $"the worker died while handling this document ({deaths} times in {stage.Name})";
+        var attempt = PreviousAttempts(record) + 1;
+        if (UsesRetryTopics)
+        {
+            await DeadLetterAsync(record, input, attempt, "permanent", reason, cancellationToken);
+            return;
+        }
+
+        RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, reason);
+        await PublishStatusAsync(input, Replays(record), Failed(attempt, reason, "permanent"), cancellationToken);
     }
 
     /// <summary>
@@ -178,8 +218,13 @@ internal sealed class RecordProcessor(
             ? attempts
             : 0;
 
-    private async Task<bool> HandleWithRetriesAsync(EventEnvelope input, int replays, CancellationToken cancellationToken)
+    /// <summary>
+    /// Without retry topics: transient failures are retried in place, up to <see cref="StageRunnerOptions.MaxAttempts"/>
+    /// for a stage and for as long as it takes for a projection, which never commits past an event it did not apply.
+    /// </summary>
+    private async Task<bool> HandleWithRetriesAsync(ConsumedRecord record, EventEnvelope input, int replays, CancellationToken cancellationToken)
     {
+        using var stall = _stalls.Track();
         for (var attempt = 1; ; attempt++)
         {
             await PublishStatusAsync(input, replays, new StageStatusChanged(stage.Name, StageState.Running, attempt), cancellationToken);
@@ -187,12 +232,32 @@ internal sealed class RecordProcessor(
             switch (result)
             {
                 case StageResult.Succeeded success:
+                    if (stall.Stalled)
+                    {
+                        RuntimeLog.ProjectionRecovered(logger, stage.Name, record.Topic, record.Partition, record.Offset, attempt);
+                    }
+
                     return await PublishSuccessAsync(input, replays, attempt, success, cancellationToken);
+
+                case StageResult.PermanentFailure failure when options.IsProjection:
+                    // The one case where a projection moves past an event it did not apply: it never can.
+                    RuntimeLog.ProjectionSkipped(logger, stage.Name, record.Topic, record.Partition, record.Offset, input.DocumentId, failure.Reason);
+                    RuntimeMetrics.SkippedEvents.Add(1, new KeyValuePair<string, object?>("stage", stage.Name));
+                    return true;
 
                 case StageResult.PermanentFailure failure:
                     RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, failure.Reason);
                     await PublishStatusAsync(input, replays, Failed(attempt, failure.Reason, "permanent"), cancellationToken);
                     return true;
+
+                case StageResult.TransientFailure failure when options.IsProjection:
+                    var wait = Backoff(attempt, failure.RetryAfter);
+                    stall.Failed(
+                        $"{stage.Name} has not applied {record.Topic}[{record.Partition}]@{record.Offset} after {attempt} attempt(s) " +
+                        $"({failure.Exception?.GetType().Name ?? "transient failure"}); it commits nothing past it and retries");
+                    RuntimeLog.ProjectionStalled(logger, stage.Name, record.Topic, record.Partition, record.Offset, attempt, wait, failure.Reason);
+                    await Task.Delay(wait, time, cancellationToken);
+                    break;
 
                 case StageResult.TransientFailure failure when attempt < options.MaxAttempts:
                     var delay = Backoff(attempt, failure.RetryAfter);
@@ -210,7 +275,7 @@ internal sealed class RecordProcessor(
                 case StageResult.TransientFailure failure:
                     var reason = $"{failure.Reason} (gave up after {attempt} attempts)";
                     RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, reason);
-                    await PublishStatusAsync(input, replays, Failed(attempt, reason, "transient"), cancellationToken);
+                    await PublishStatusAsync(input, replays, Failed(attempt, reason, "permanent"), cancellationToken);
                     return true;
 
                 default:
@@ -222,10 +287,13 @@ internal sealed class RecordProcessor(
     private async Task<StageResult> InvokeStageAsync(EventEnvelope input, int replays, int attempt, CancellationToken cancellationToken)
     {
         var lastProgress = long.MinValue;
+        var over = false;
         var context = new StageContext(input, attempt, async (fraction, token) =>
         {
             var now = time.GetTimestamp();
-            if (!options.ReportStatus || time.GetElapsedTime(lastProgress, now) < options.ProgressInterval)
+
+            // An attempt abandoned at its time limit may still be running: it no longer speaks for the document.
+            if (!options.ReportStatus || over || time.GetElapsedTime(lastProgress, now) < options.ProgressInterval)
             {
                 return;
             }
@@ -237,16 +305,34 @@ internal sealed class RecordProcessor(
 
         try
         {
-            return await stage.HandleAsync(context, cancellationToken);
+            var result = await StageDeadline.RunAsync(
+                token => stage.HandleAsync(context, token), options.TimeLimit, time,
+                () => RuntimeLog.Abandoned(logger, stage.Name, input.DocumentId, options.TimeLimit), cancellationToken);
+            if (result is null)
+            {
+                var reason = $"{stage.Name} took longer than {options.TimeLimit:c} on this document and was stopped";
+                return options.IsProjection ? StageResult.Transient(reason) : StageResult.Permanent(reason);
+            }
+
+            return result;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
+        catch (InvalidPayloadException ex)
+        {
+            // Poison: the event will never read differently, so trying again only delays the dead letter.
+            return StageResult.Permanent(ex.Message, ex);
+        }
         catch (Exception ex)
         {
             // An exception the stage did not classify: assume it may pass (I/O, timeouts, busy stores).
             return StageResult.Transient($"{ex.GetType().Name}: {ex.Message}", ex);
+        }
+        finally
+        {
+            over = true;
         }
     }
 

@@ -42,4 +42,22 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(13, LogLevel.Warning, "Stage {Stage}: the provider's circuit is open (document {DocumentId}); consumption pauses for {Pause}")]
     public static partial void CircuitOpen(ILogger logger, string stage, string documentId, TimeSpan pause);
+
+    [LoggerMessage(14, LogLevel.Warning, "Projection {Stage} could not apply {Topic}[{Partition}]@{Offset} (attempt {Attempt}); it commits nothing past it and retries in {Delay}: {Reason}")]
+    public static partial void ProjectionStalled(ILogger logger, string stage, string topic, int partition, long offset, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(15, LogLevel.Information, "Projection {Stage} applied {Topic}[{Partition}]@{Offset} after {Attempts} attempts; it goes on")]
+    public static partial void ProjectionRecovered(ILogger logger, string stage, string topic, int partition, long offset, int attempts);
+
+    [LoggerMessage(16, LogLevel.Error, "Projection {Stage} SKIPPED {Topic}[{Partition}]@{Offset} (document {DocumentId}): it can never be applied: {Reason}")]
+    public static partial void ProjectionSkipped(ILogger logger, string stage, string topic, int partition, long offset, string documentId, string reason);
+
+    [LoggerMessage(17, LogLevel.Error, "Stage {Stage} stopped waiting for document {DocumentId} after its time limit of {Limit}; the attempt is abandoned and may still be running")]
+    public static partial void Abandoned(ILogger logger, string stage, string documentId, TimeSpan limit);
+
+    [LoggerMessage(18, LogLevel.Warning, "Stage {Stage} could not use its attempt journal; the record is handled without crash-loop protection")]
+    public static partial void JournalFailed(ILogger logger, Exception exception, string stage);
+
+    [LoggerMessage(19, LogLevel.Error, "Stage {Stage}: {Deaths} processes died while handling document {DocumentId} ({Topic}[{Partition}]@{Offset}); it is not handled again")]
+    public static partial void CrashLoop(ILogger logger, string stage, string documentId, int deaths, string topic, int partition, long offset);
 }

@@ -7,6 +7,10 @@ namespace Sluice.Embedded.Internal.Stores;
 /// the store has an upgrade step) once per process. Deleted content is overwritten (<c>secure_delete</c>), and
 /// <see cref="EraseDeletedEverywhere"/> truncates the write-ahead logs, which still hold the pages as they were.
 /// </summary>
+/// <remarks>
+/// Commits are flushed (<see cref="SqliteSynchronousMode.Full"/>) unless the store says that surviving a crash of the
+/// process is enough (<see cref="SqliteSynchronousMode.Normal"/>).
+/// </remarks>
 internal sealed class SqliteFile
 {
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, WeakReference<SqliteFile>> OpenFiles = new(StringComparer.Ordinal);
@@ -15,16 +19,29 @@ internal sealed class SqliteFile
     private readonly string _schema;
     private readonly Action<SqliteConnection>? _upgrade;
 
-    public SqliteFile(string path, string schema, Action<SqliteConnection>? upgrade = null)
+    /// <param name="path">The database file.</param>
+    /// <param name="schema">SQL creating what the store needs, run once per process.</param>
+    /// <param name="upgrade">Brings a file made by an older build up to date, after the schema.</param>
+    /// <param name="synchronous">How commits are flushed.</param>
+    /// <param name="holdsContent">
+    /// Whether the file keeps documents' content (text, chunks, summaries): such files are rewritten by
+    /// <see cref="EraseDeletedEverywhere"/> after deletions.
+    /// </param>
+    public SqliteFile(
+        string path, string schema, Action<SqliteConnection>? upgrade = null, SqliteSynchronousMode synchronous = SqliteSynchronousMode.Full,
+        bool holdsContent = false)
     {
-        _connections = new(path, SqliteSynchronousMode.Full, TimeSpan.FromSeconds(30), pooling: true, secureDelete: true);
+        _connections = new(path, synchronous, TimeSpan.FromSeconds(30), pooling: true, secureDelete: true);
         _schema = schema;
         _upgrade = upgrade;
-        OpenFiles[_connections.FullPath] = new WeakReference<SqliteFile>(this);
+        if (holdsContent)
+        {
+            OpenFiles[_connections.FullPath] = new WeakReference<SqliteFile>(this);
+        }
     }
 
     /// <summary>
-    /// Checkpoints every store file this process has open and truncates its write-ahead log, so that pages as they
+    /// Checkpoints every store file holding content that this process has open and truncates its write-ahead log, so that pages as they
     /// were before a deletion leave the disk; with <paramref name="vacuum"/>, rewrites each file first, which also
     /// drops the stale copies of moved rows that page rebuilds leave in unused space. A file busy with readers keeps
     /// its log until the next call.
