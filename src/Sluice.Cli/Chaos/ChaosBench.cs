@@ -95,18 +95,15 @@ internal static class ChaosBench
         await faults.CalmAsync();
         await WaitForTheEndAsync(documents, client, settings.Settle, clock, cancellationToken);
 
-        // Summaries that ran out of attempts during the LLM outages are parked, not lost: replay them as an operator
-        // would, until none is left (a replay can meet the fake's random faults again).
-        for (var round = 1; round <= 3; round++)
+        // Valid documents parked by the faults (summaries that ran out of attempts during an LLM outage, a record that
+        // happened to be in flight at two kills and was taken for a crash loop) are parked, not lost: replay them as an
+        // operator would, until none is left. Broken documents are replayed too, and parked again.
+        for (var round = 1; round <= 3 && await ParkedValidAsync(documents, client, cancellationToken) is > 0 and var parked; round++)
         {
-            var job = await client.ReplayAsync("summarize", cancellationToken);
-            if (job.Total == 0)
-            {
-                break;
-            }
-
+            var job = await client.ReplayAsync(null, cancellationToken);
             faults.Replayed += job.Replayed;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {clock.Elapsed:mm\\:ss}  replayed {job.Replayed} parked summaries"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {clock.Elapsed:mm\\:ss}  {parked} valid documents parked: replayed {job.Replayed} dead letters"));
             await WaitForTheEndAsync(documents, client, settings.Settle, clock, cancellationToken);
         }
 
@@ -116,7 +113,7 @@ internal static class ChaosBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
             documents {report.Documents}: acknowledged {report.Acknowledged}, completed {report.Completed}, dead-lettered {report.DeadLettered}, failed {report.Failed}, deleted {report.Deleted}
             lost {report.Lost}, duplicated {report.Duplicated}, leaked {report.Leaked}, unexpected {report.Unexpected}
-            kills survived {faults.Kills} (server starts {server.Starts}), status store outages {faults.StoreOutages}, LLM outages {faults.LlmOutages}, broker outages {faults.BrokerOutages}, deletes {faults.Deletes}, re-uploads {faults.Reuploads}, summaries replayed {faults.Replayed}
+            kills survived {faults.Kills} (server starts {server.Starts}), status store outages {faults.StoreOutages}, LLM outages {faults.LlmOutages}, broker outages {faults.BrokerOutages}, deletes {faults.Deletes}, re-uploads {faults.Reuploads}, dead letters replayed {faults.Replayed}
             in {clock.Elapsed.TotalSeconds:F0} s
             """));
         foreach (var problem in report.Problems.Take(20))
@@ -132,6 +129,20 @@ internal static class ChaosBench
 
         Console.WriteLine(report.Passed ? "chaos: passed" : $"chaos: FAILED (kept {work})");
         return report.Passed ? 0 : 1;
+    }
+
+    private static async Task<int> ParkedValidAsync(List<ChaosDocument> documents, ChaosClient client, CancellationToken cancellationToken)
+    {
+        var parked = 0;
+        foreach (var document in documents.Where(d => d.Live && !d.Broken))
+        {
+            if (await client.GetAsync(document.Id!, cancellationToken) is { Status: "dead_lettered" or "failed" })
+            {
+                parked++;
+            }
+        }
+
+        return parked;
     }
 
     private static KafkaMockCluster StartCluster()

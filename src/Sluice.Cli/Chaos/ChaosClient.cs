@@ -104,10 +104,14 @@ internal sealed class ChaosClient(Uri server) : IDisposable
     public async Task<ChunkPage> ChunksAsync(string id, CancellationToken cancellationToken)
         => (await _http.GetFromJsonAsync<ChunkPage>(new Uri($"v1/documents/{id}/chunks?limit=1000", UriKind.Relative), SluiceClient.Json, cancellationToken))!;
 
-    /// <summary>Replays the stage's parked dead letters as an operator would (a bulk replay job), and follows the job to its end.</summary>
-    public async Task<ReplayJobView> ReplayAsync(string stage, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replays the parked dead letters of a stage (of every stage when null) as an operator would (a bulk replay job),
+    /// and follows the job to its end.
+    /// </summary>
+    public async Task<ReplayJobView> ReplayAsync(string? stage, CancellationToken cancellationToken)
     {
-        using var started = await _http.PostAsync(new Uri($"v1/dead-letters/replay?stage={stage}", UriKind.Relative), null, cancellationToken);
+        var query = stage is null ? "" : $"?stage={stage}";
+        using var started = await _http.PostAsync(new Uri($"v1/dead-letters/replay{query}", UriKind.Relative), null, cancellationToken);
         started.EnsureSuccessStatusCode();
         var job = started.Headers.Location ?? throw new InvalidOperationException("the bulk replay answered without a job URL");
         while (true)
