@@ -76,7 +76,7 @@ public sealed class SqliteLlmSummaryCache(string path) : ILlmSummaryCache
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default)
+    public async Task<bool> DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(documentId);
         await using var connection = await _file.OpenAsync(cancellationToken);
@@ -88,7 +88,7 @@ public sealed class SqliteLlmSummaryCache(string path) : ILlmSummaryCache
                 (SELECT content_sha256, model, prompt_version FROM llm_summary_documents WHERE document_id = $doc);
             """;
         command.Parameters.AddWithValue("$doc", documentId);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
     private static void Bind(Microsoft.Data.Sqlite.SqliteCommand command, LlmSummaryKey key)

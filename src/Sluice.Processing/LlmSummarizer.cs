@@ -104,6 +104,10 @@ public sealed partial class LlmSummarizer : ISummarizer
     public Task<string> SummarizeAsync(string text, string documentId, CancellationToken cancellationToken = default)
         => Summarize(text, documentId, cancellationToken);
 
+    /// <inheritdoc />
+    public async Task<bool> ForgetDocumentAsync(string documentId, CancellationToken cancellationToken = default)
+        => _cache is not null && await _cache.DeleteDocumentAsync(documentId, cancellationToken);
+
     private async Task<string> Summarize(string text, string? documentId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);

@@ -25,5 +25,6 @@ public interface ILlmSummaryCache
     /// Removes every answer filed under the document, also when another document's text gave the same answer (that
     /// one then costs a request again): a deleted document's text leaves nothing behind.
     /// </summary>
-    Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default);
+    /// <returns>Whether anything was removed.</returns>
+    Task<bool> DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default);
 }

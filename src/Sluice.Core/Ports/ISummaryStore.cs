@@ -31,4 +31,7 @@ public interface ISummarizer
     /// </summary>
     Task<string> SummarizeAsync(string text, string documentId, CancellationToken cancellationToken = default)
         => SummarizeAsync(text, cancellationToken);
+
+    /// <summary>Drops whatever the summarizer keeps of <paramref name="documentId"/>'s text; true when it removed anything.</summary>
+    Task<bool> ForgetDocumentAsync(string documentId, CancellationToken cancellationToken = default) => Task.FromResult(false);
 }

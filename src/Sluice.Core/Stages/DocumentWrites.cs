@@ -44,16 +44,22 @@ public sealed class DocumentWrites(IStatusStore statuses, IEnumerable<IDeletedDa
         if (await statuses.GetRevisionStateAsync(input.DocumentId, input.Revision, cancellationToken) == RevisionState.Deleted)
         {
             await undo(cancellationToken);
-            foreach (var eraser in erasers)
-            {
-                // The undone rows must leave the disk too, as the delete's own did.
-                await eraser.EraseDeletedAsync(cancellationToken);
-            }
 
+            // The undone rows must leave the disk too, as the delete's own did.
+            await EraseAsync(cancellationToken);
             return false;
         }
 
         return true;
+    }
+
+    /// <summary>Makes removals physical in stores that keep deleted data in their files (see <see cref="IDeletedDataEraser"/>).</summary>
+    public async Task EraseAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var eraser in erasers)
+        {
+            await eraser.EraseDeletedAsync(cancellationToken);
+        }
     }
 
     /// <summary>

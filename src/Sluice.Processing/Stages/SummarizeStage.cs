@@ -21,6 +21,8 @@ public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISu
         var extracted = context.Input.GetData<DocumentExtracted>();
         if (!await writes.IsWantedAsync(context.Input, cancellationToken))
         {
+            // An earlier attempt may have been cut short (a killed process) after the summarizer kept an answer.
+            await ForgetAsync(context.Input.DocumentId, cancellationToken);
             return StageResult.Success();
         }
 
@@ -52,6 +54,8 @@ public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISu
                 token => summaries.DeleteAsync(documentId, token),
                 cancellationToken))
         {
+            // Deleted while the summarizer worked: what it kept of the text goes too.
+            await ForgetAsync(documentId, cancellationToken);
             return StageResult.Success();
         }
 
@@ -59,5 +63,13 @@ public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISu
         return StageResult.Success(
             [context.Output(Topics.DocumentsSummarized, Name, 0, output, time.GetUtcNow())],
             new Dictionary<string, long> { ["summaryCharacters"] = summary.Length });
+    }
+
+    private async Task ForgetAsync(string documentId, CancellationToken cancellationToken)
+    {
+        if (await summarizer.ForgetDocumentAsync(documentId, cancellationToken))
+        {
+            await writes.EraseAsync(cancellationToken);
+        }
     }
 }
