@@ -136,14 +136,16 @@ internal sealed class RecordProcessor(
                     var topic = Topics.Retry(stage.Name, tier);
                     RuntimeLog.Retrying(logger, stage.Name, input.DocumentId, attempt, topic, delay, failure.Reason);
                     // Whole milliseconds, as the header carries it: the status then names the very moment the retry is due.
-                    var notBefore = DateTimeOffset.FromUnixTimeMilliseconds((time.GetUtcNow() + delay).ToUnixTimeMilliseconds());
+                    // The failure's time and the due time come from one reading of the clock, so they are exactly the delay apart.
+                    var failedAt = time.GetUtcNow();
+                    var notBefore = DateTimeOffset.FromUnixTimeMilliseconds((failedAt + delay).ToUnixTimeMilliseconds());
                     var records = new List<OutgoingRecord>(2);
                     if (options.ReportStatus)
                     {
                         records.Add(EventRecords.ToRecord(Topics.DocumentsStatus, StatusEnvelope(input, replays, Retrying(attempt, notBefore, failure.Reason))));
                     }
 
-                    records.Add(RetryRecord(record, topic, attempt, notBefore, failure.Reason));
+                    records.Add(RetryRecord(record, topic, attempt, failedAt, notBefore, failure.Reason));
                     await PublishAsync(records, cancellationToken);
                     return true;
 
@@ -175,9 +177,10 @@ internal sealed class RecordProcessor(
         await PublishAsync(records, cancellationToken);
     }
 
-    private OutgoingRecord RetryRecord(ConsumedRecord record, string topic, int attempt, DateTimeOffset notBefore, string reason)
+    private OutgoingRecord RetryRecord(
+        ConsumedRecord record, string topic, int attempt, DateTimeOffset failedAt, DateTimeOffset notBefore, string reason)
     {
-        var headers = FailureHeaders(record, attempt, "transient", reason);
+        var headers = FailureHeaders(record, attempt, "transient", reason, failedAt);
         headers[Headers.NotBefore] = notBefore.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         return new OutgoingRecord(topic, record.Key, record.Value, headers);
     }
@@ -191,9 +194,10 @@ internal sealed class RecordProcessor(
     }
 
     /// <summary>The record's own headers, plus where it came from (kept from the first failure on) and this failure.</summary>
-    private Dictionary<string, string> FailureHeaders(ConsumedRecord record, int attempt, string errorType, string reason)
+    private Dictionary<string, string> FailureHeaders(
+        ConsumedRecord record, int attempt, string errorType, string reason, DateTimeOffset? failedAt = null)
     {
-        var now = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+        var now = (failedAt ?? time.GetUtcNow()).ToString("O", CultureInfo.InvariantCulture);
         var headers = new Dictionary<string, string>(record.Headers, StringComparer.Ordinal);
         headers.TryAdd(Headers.OriginalTopic, record.Topic);
         headers.TryAdd(Headers.OriginalPartition, record.Partition.ToString(CultureInfo.InvariantCulture));
