@@ -32,7 +32,8 @@ public sealed class SqliteAttemptJournal : IAttemptJournal, IDisposable
             host TEXT NOT NULL,
             pid INTEGER NOT NULL,
             process_started_ms INTEGER NOT NULL,
-            started_ms INTEGER NOT NULL
+            started_ms INTEGER NOT NULL,
+            alone INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX IF NOT EXISTS attempt_starts_record ON attempt_starts (grp, topic, part, off);
         CREATE INDEX IF NOT EXISTS attempt_starts_age ON attempt_starts (started_ms);
@@ -59,11 +60,21 @@ public sealed class SqliteAttemptJournal : IAttemptJournal, IDisposable
         _self = self;
     }
 
-    public Task<int> BeginAsync(AttemptKey record, CancellationToken cancellationToken = default)
+    public Task<AttemptHistory> BeginAsync(AttemptKey record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         return _writes.RunAsync(db => Begin(db, record, now), cancellationToken);
+    }
+
+    public Task MarkAloneAsync(AttemptKey record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return _writes.RunAsync(
+            db => db.Execute(
+                "UPDATE attempt_starts SET alone = 1 WHERE grp = $p0 AND topic = $p1 AND part = $p2 AND off = $p3 AND host = $p4 AND pid = $p5 AND process_started_ms = $p6",
+                record.Group, record.Topic, record.Partition, record.Offset, _self.Host, _self.ProcessId, _self.StartedMs),
+            cancellationToken);
     }
 
     public Task EndAsync(AttemptKey record, CancellationToken cancellationToken = default)
@@ -78,7 +89,7 @@ public sealed class SqliteAttemptJournal : IAttemptJournal, IDisposable
 
     public void Dispose() => _writes.Dispose();
 
-    private int Begin(Statements db, AttemptKey record, long now)
+    private AttemptHistory Begin(Statements db, AttemptKey record, long now)
     {
         if (now - _lastSweepMs >= SweepInterval.TotalMilliseconds)
         {
@@ -86,8 +97,8 @@ public sealed class SqliteAttemptJournal : IAttemptJournal, IDisposable
             _lastSweepMs = now;
         }
 
-        var earlier = new List<ProcessIdentity>();
-        var select = db.Get("SELECT host, pid, process_started_ms FROM attempt_starts WHERE grp = $p0 AND topic = $p1 AND part = $p2 AND off = $p3");
+        var earlier = new List<(ProcessIdentity Process, bool Alone)>();
+        var select = db.Get("SELECT host, pid, process_started_ms, alone FROM attempt_starts WHERE grp = $p0 AND topic = $p1 AND part = $p2 AND off = $p3");
         select.Parameters.AddWithValue("$p0", record.Group);
         select.Parameters.AddWithValue("$p1", record.Topic);
         select.Parameters.AddWithValue("$p2", record.Partition);
@@ -96,14 +107,15 @@ public sealed class SqliteAttemptJournal : IAttemptJournal, IDisposable
         {
             while (reader.Read())
             {
-                earlier.Add(new ProcessIdentity(reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2)));
+                earlier.Add((new ProcessIdentity(reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2)), reader.GetInt64(3) == 1));
             }
         }
 
         db.Execute(
             "INSERT INTO attempt_starts (grp, topic, part, off, host, pid, process_started_ms, started_ms) VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7)",
             record.Group, record.Topic, record.Partition, record.Offset, _self.Host, _self.ProcessId, _self.StartedMs, now);
-        return earlier.Count(start => !start.IsAlive(_self));
+        var dead = earlier.Where(start => !start.Process.IsAlive(_self)).ToList();
+        return new AttemptHistory(dead.Count, dead.Count(start => start.Alone));
     }
 
     /// <summary>A process, told apart from a later one that got the same id by its start time.</summary>

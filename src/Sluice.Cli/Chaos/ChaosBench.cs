@@ -98,12 +98,17 @@ internal static class ChaosBench
         // Valid documents parked by the faults (summaries that ran out of attempts during an LLM outage, a record that
         // happened to be in flight at two kills and was taken for a crash loop) are parked, not lost: replay them as an
         // operator would, until none is left. Broken documents are replayed too, and parked again.
-        for (var round = 1; round <= 3 && await ParkedValidAsync(documents, client, cancellationToken) is > 0 and var parked; round++)
+        for (var round = 1; round <= 3 && await ParkedValidAsync(documents, client, cancellationToken) is { Count: > 0 } parked; round++)
         {
+            foreach (var (reason, count) in parked.OrderByDescending(p => p.Value))
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {count,5} valid documents parked: {reason}"));
+            }
+
             var job = await client.ReplayAsync(null, cancellationToken);
             faults.Replayed += job.Replayed;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {clock.Elapsed:mm\\:ss}  {parked} valid documents parked: replayed {job.Replayed} dead letters"));
+                $"  {clock.Elapsed:mm\\:ss}  {parked.Values.Sum()} valid documents parked: replayed {job.Replayed} dead letters"));
             await WaitForTheEndAsync(documents, client, settings.Settle, clock, cancellationToken);
         }
 
@@ -131,14 +136,16 @@ internal static class ChaosBench
         return report.Passed ? 0 : 1;
     }
 
-    private static async Task<int> ParkedValidAsync(List<ChaosDocument> documents, ChaosClient client, CancellationToken cancellationToken)
+    /// <summary>Valid documents the faults parked, counted by stage and reason (numbers in the reason folded).</summary>
+    private static async Task<Dictionary<string, int>> ParkedValidAsync(List<ChaosDocument> documents, ChaosClient client, CancellationToken cancellationToken)
     {
-        var parked = 0;
+        var parked = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var document in documents.Where(d => d.Live && !d.Broken))
         {
-            if (await client.GetAsync(document.Id!, cancellationToken) is { Status: "dead_lettered" or "failed" })
+            if (await client.GetAsync(document.Id!, cancellationToken) is { Status: "dead_lettered" or "failed" } status)
             {
-                parked++;
+                var reason = $"{status.Error?.Stage}: {System.Text.RegularExpressions.Regex.Replace(status.Error?.Reason ?? "", @"\d+", "N")}";
+                parked[reason] = parked.GetValueOrDefault(reason) + 1;
             }
         }
 

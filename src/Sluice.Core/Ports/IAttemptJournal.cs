@@ -10,14 +10,20 @@ public interface IAttemptJournal
 {
     /// <summary>
     /// Notes that this process starts handling <paramref name="record"/>; returns how many earlier starts of it never
-    /// finished because their process died (starts by processes still alive do not count). The note is durable
-    /// against a crash of this process when the call returns.
+    /// finished because their process died (starts by processes still alive do not count), in all and while it ran
+    /// alone. The note is durable against a crash of this process when the call returns.
     /// </summary>
-    Task<int> BeginAsync(AttemptKey record, CancellationToken cancellationToken = default);
+    Task<AttemptHistory> BeginAsync(AttemptKey record, CancellationToken cancellationToken = default);
+
+    /// <summary>Notes that this process's start of <paramref name="record"/> now runs alone (nothing else in flight in it).</summary>
+    Task MarkAloneAsync(AttemptKey record, CancellationToken cancellationToken = default);
 
     /// <summary>The record is finished with (or handed back on shutdown): forgets every start of it.</summary>
     Task EndAsync(AttemptKey record, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Earlier starts of a record whose process died: in all, and those during which it ran alone in its process.</summary>
+public sealed record AttemptHistory(int Deaths, int DeathsAlone);
 
 /// <summary>A record as one consumer group sees it.</summary>
 public sealed record AttemptKey(string Group, string Topic, int Partition, long Offset)

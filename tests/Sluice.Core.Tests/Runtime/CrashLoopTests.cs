@@ -10,22 +10,26 @@ namespace Sluice.Core.Tests.Runtime;
 
 /// <summary>
 /// A record whose handling kills its process is recognised when it comes back: the runtime notes every start in the
-/// attempt journal, and a record that processes died on too often is dead-lettered instead of handled again.
+/// attempt journal; a record in flight when a process died runs alone next time, and one that processes died on
+/// while it ran alone too often is dead-lettered instead of handled again.
 /// </summary>
 public class CrashLoopTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task ARecordThatKilledTwoProcesses_IsDeadLetteredOnTheThirdStart_WithoutBeingHandled()
+    public async Task ARecordThatKilledTwoProcessesWhileAlone_IsDeadLetteredOnTheNextStart_WithoutBeingHandled()
     {
         var journal = new DyingProcessesJournal();
         var record = TestRecords.Of(new { Step = 1 });
 
-        // Two processes started the record and died: their starts were never ended.
-        await journal.BeginAsync(new AttemptKey("s", "s.in", 0, 7), Ct);
+        // Two processes started the record alone and died: their starts were never ended.
+        var key = new AttemptKey("s", "s.in", 0, 7);
+        await journal.BeginAsync(key, Ct);
+        await journal.MarkAloneAsync(key, Ct);
         journal.ProcessDied();
-        await journal.BeginAsync(new AttemptKey("s", "s.in", 0, 7), Ct);
+        await journal.BeginAsync(key, Ct);
+        await journal.MarkAloneAsync(key, Ct);
         journal.ProcessDied();
 
         var log = new RecordingEventLog();
@@ -44,6 +48,30 @@ public class CrashLoopTests
         Assert.Equal(StageState.DeadLettered, status.State);
         Assert.StartsWith("the worker died while handling this document", status.Error, StringComparison.Ordinal);
         Assert.Empty(journal.Starts); // finished with: forgotten
+    }
+
+    [Fact]
+    public async Task DeathsOfBystanders_OnlyMakeASuspect_ThatRunsAlone_AndIsHandled()
+    {
+        // Two processes died with the record in flight beside others (a kill from outside looks the same).
+        var journal = new DyingProcessesJournal();
+        var key = new AttemptKey("s", "s.in", 0, 7);
+        await journal.BeginAsync(key, Ct);
+        journal.ProcessDied();
+        await journal.BeginAsync(key, Ct);
+        journal.ProcessDied();
+
+        var log = new RecordingEventLog();
+        var stage = new CountingStage();
+        var processor = new RecordProcessor(
+            stage, log.CreateProducer(), new StageRunnerOptions { RetryDelays = [TimeSpan.FromSeconds(10)], AttemptJournal = journal }, TimeProvider.System,
+            NullLogger.Instance);
+
+        Assert.True(await processor.ProcessAsync(TestRecords.Of(new { Step = 1 }), Ct));
+
+        Assert.Equal(1, stage.Calls);
+        Assert.Equal(1, journal.MarkedAlone);
+        Assert.DoesNotContain(log.Produced, r => r.Topic == Topics.DeadLetter("s"));
     }
 
     [Fact]
@@ -94,16 +122,26 @@ public class CrashLoopTests
     {
         private int _process;
 
-        public ConcurrentDictionary<AttemptKey, List<int>> Starts { get; } = new();
+        public ConcurrentDictionary<AttemptKey, List<(int Owner, bool Alone)>> Starts { get; } = new();
+
+        public int MarkedAlone { get; private set; }
 
         public void ProcessDied() => _process++;
 
-        public Task<int> BeginAsync(AttemptKey record, CancellationToken cancellationToken = default)
+        public Task<AttemptHistory> BeginAsync(AttemptKey record, CancellationToken cancellationToken = default)
         {
             var owners = Starts.GetOrAdd(record, _ => []);
-            var dead = owners.Count(owner => owner != _process);
-            owners.Add(_process);
-            return Task.FromResult(dead);
+            var dead = owners.Where(start => start.Owner != _process).ToList();
+            owners.Add((_process, false));
+            return Task.FromResult(new AttemptHistory(dead.Count, dead.Count(start => start.Alone)));
+        }
+
+        public Task MarkAloneAsync(AttemptKey record, CancellationToken cancellationToken = default)
+        {
+            var owners = Starts[record];
+            owners[owners.FindLastIndex(start => start.Owner == _process)] = (_process, true);
+            MarkedAlone++;
+            return Task.CompletedTask;
         }
 
         public Task EndAsync(AttemptKey record, CancellationToken cancellationToken = default)

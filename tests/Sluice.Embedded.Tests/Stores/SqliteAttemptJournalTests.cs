@@ -21,37 +21,39 @@ public sealed class SqliteAttemptJournalTests : IDisposable
     {
         using (var firstDead = Journal(Dead(1)))
         {
-            Assert.Equal(0, await firstDead.BeginAsync(Record, Ct));
+            Assert.Equal(new AttemptHistory(0, 0), await firstDead.BeginAsync(Record, Ct));
         }
 
         using (var secondDead = Journal(Dead(2)))
         {
-            Assert.Equal(1, await secondDead.BeginAsync(Record, Ct));
+            Assert.Equal(new AttemptHistory(1, 0), await secondDead.BeginAsync(Record, Ct));
+            await secondDead.MarkAloneAsync(Record, Ct); // it ran alone when it died
         }
 
         // A process that is alive (pid 1 here) and still handling the record, say before a rebalance: not a death.
         using var init = Process.GetProcessById(1);
         using (var alive = Journal(SqliteAttemptJournal.ProcessIdentity.Of(init)))
         {
-            Assert.Equal(2, await alive.BeginAsync(Record, Ct));
+            Assert.Equal(new AttemptHistory(2, 1), await alive.BeginAsync(Record, Ct));
         }
 
         using var self = Journal(SqliteAttemptJournal.ProcessIdentity.Current);
-        Assert.Equal(2, await self.BeginAsync(Record, Ct));
-        Assert.Equal(0, await self.BeginAsync(Record with { Offset = 43 }, Ct));
-        Assert.Equal(0, await self.BeginAsync(Record with { Group = "chunk" }, Ct));
+        Assert.Equal(new AttemptHistory(2, 1), await self.BeginAsync(Record, Ct));
+        Assert.Equal(new AttemptHistory(0, 0), await self.BeginAsync(Record with { Offset = 43 }, Ct));
+        Assert.Equal(new AttemptHistory(0, 0), await self.BeginAsync(Record with { Group = "chunk" }, Ct));
 
         await self.EndAsync(Record, Ct);
 
-        Assert.Equal(0, await self.BeginAsync(Record, Ct));
+        Assert.Equal(new AttemptHistory(0, 0), await self.BeginAsync(Record, Ct));
     }
 
     /// <summary>
-    /// A real worker process dies (Environment.FailFast) while handling one record; restarted, the next one dies on it
-    /// too; the third start dead-letters it with the reason and goes on with the other records.
+    /// A real worker process dies (Environment.FailFast) while handling one record; restarted, the record is a suspect and
+    /// runs alone, and kills the next two processes too; the fourth start dead-letters it with the reason and goes on
+    /// with the other records.
     /// </summary>
     [Fact]
-    public async Task AWorkerThatDiesOnARecordTwice_DeadLettersItOnTheThirdStart_AndTheOtherRecordsComplete()
+    public async Task AWorkerThatDiesOnARecordAloneTwice_DeadLettersItOnTheNextStart_AndTheOtherRecordsComplete()
     {
         var log = new SqliteEventLog(Options.Create(new SqliteEventLogOptions
         {
@@ -69,7 +71,7 @@ public sealed class SqliteAttemptJournalTests : IDisposable
                 Ct);
         }
 
-        for (var start = 1; start <= 2; start++)
+        for (var start = 1; start <= 3; start++)
         {
             using var dying = StartWorker();
             await dying.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);

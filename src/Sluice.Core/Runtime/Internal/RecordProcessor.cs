@@ -55,15 +55,16 @@ internal sealed class RecordProcessor(
 
         try
         {
-            if (await _crashLoops.BeginAsync(record, cancellationToken) is { } deaths)
+            var history = await _crashLoops.BeginAsync(record, cancellationToken);
+            if (_crashLoops.GivesUp(history))
             {
-                await GiveUpAfterDeathsAsync(record, input, deaths, cancellationToken);
+                await GiveUpAfterDeathsAsync(record, input, history!.DeathsAlone, cancellationToken);
                 return true;
             }
 
             return UsesRetryTopics
-                ? await HandleWithRetryTopicsAsync(record, input, cancellationToken)
-                : await HandleWithRetriesAsync(record, input, Replays(record), cancellationToken);
+                ? await HandleWithRetryTopicsAsync(record, input, history, cancellationToken)
+                : await HandleWithRetriesAsync(record, input, Replays(record), history, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -102,14 +103,14 @@ internal sealed class RecordProcessor(
     /// acknowledged, with its status, before the input's offset may be committed. An open circuit is not an attempt
     /// and not a failure: consumption pauses, the stage stays running, and the same attempt runs again after the break.
     /// </summary>
-    private async Task<bool> HandleWithRetryTopicsAsync(ConsumedRecord record, EventEnvelope input, CancellationToken cancellationToken)
+    private async Task<bool> HandleWithRetryTopicsAsync(ConsumedRecord record, EventEnvelope input, AttemptHistory? history, CancellationToken cancellationToken)
     {
         var attempt = PreviousAttempts(record) + 1;
         var replays = Replays(record);
         await PublishStatusAsync(input, replays, new StageStatusChanged(stage.Name, StageState.Running, attempt), cancellationToken);
         while (true)
         {
-            var result = await InvokeStageAsync(input, replays, attempt, cancellationToken);
+            var result = await InvokeStageAsync(record, input, replays, attempt, history, cancellationToken);
             switch (result)
             {
                 case StageResult.Succeeded success:
@@ -226,13 +227,14 @@ internal sealed class RecordProcessor(
     /// Without retry topics: transient failures are retried in place, up to <see cref="StageRunnerOptions.MaxAttempts"/>
     /// for a stage and for as long as it takes for a projection, which never commits past an event it did not apply.
     /// </summary>
-    private async Task<bool> HandleWithRetriesAsync(ConsumedRecord record, EventEnvelope input, int replays, CancellationToken cancellationToken)
+    private async Task<bool> HandleWithRetriesAsync(
+        ConsumedRecord record, EventEnvelope input, int replays, AttemptHistory? history, CancellationToken cancellationToken)
     {
         using var stall = _stalls.Track();
         for (var attempt = 1; ; attempt++)
         {
             await PublishStatusAsync(input, replays, new StageStatusChanged(stage.Name, StageState.Running, attempt), cancellationToken);
-            var result = await InvokeStageAsync(input, replays, attempt, cancellationToken);
+            var result = await InvokeStageAsync(record, input, replays, attempt, history, cancellationToken);
             switch (result)
             {
                 case StageResult.Succeeded success:
@@ -288,7 +290,8 @@ internal sealed class RecordProcessor(
         }
     }
 
-    private async Task<StageResult> InvokeStageAsync(EventEnvelope input, int replays, int attempt, CancellationToken cancellationToken)
+    private async Task<StageResult> InvokeStageAsync(
+        ConsumedRecord record, EventEnvelope input, int replays, int attempt, AttemptHistory? history, CancellationToken cancellationToken)
     {
         var lastProgress = long.MinValue;
         var over = false;
@@ -307,6 +310,8 @@ internal sealed class RecordProcessor(
             await PublishStatusAsync(input, replays, new StageStatusChanged(stage.Name, StageState.Running, attempt, Progress: progress), token);
         });
 
+        // A suspect (in flight when a process died) runs alone in this process, everything else beside each other.
+        using var gate = await _crashLoops.EnterAsync(record, history, cancellationToken);
         try
         {
             var result = await StageDeadline.RunAsync(
