@@ -5,7 +5,7 @@ namespace Sluice.Embedded.Internal.Stores;
 /// <summary>
 /// A store's SQLite file in WAL mode: pooled connections, its schema created (and an older file upgraded, when
 /// the store has an upgrade step) once per process. Deleted content is overwritten (<c>secure_delete</c>), and
-/// <see cref="EraseDeletedEverywhere"/> truncates the write-ahead logs, which still hold the pages as they were.
+/// <see cref="EraseDeleted"/> truncates the write-ahead logs, which still hold the pages as they were.
 /// </summary>
 /// <remarks>
 /// Commits are flushed (<see cref="SqliteSynchronousMode.Full"/>) unless the store says that surviving a crash of the
@@ -18,6 +18,8 @@ internal sealed class SqliteFile
     private readonly SqliteConnectionFactory _connections;
     private readonly string _schema;
     private readonly Action<SqliteConnection>? _upgrade;
+    private readonly Lock _schemaLock = new();
+    private volatile bool _ready;
 
     /// <param name="path">The database file.</param>
     /// <param name="schema">SQL creating what the store needs, run once per process.</param>
@@ -25,7 +27,7 @@ internal sealed class SqliteFile
     /// <param name="synchronous">How commits are flushed.</param>
     /// <param name="holdsContent">
     /// Whether the file keeps documents' content (text, chunks, summaries): such files are rewritten by
-    /// <see cref="EraseDeletedEverywhere"/> after deletions.
+    /// <see cref="EraseDeleted"/> after deletions.
     /// </param>
     public SqliteFile(
         string path, string schema, Action<SqliteConnection>? upgrade = null, SqliteSynchronousMode synchronous = SqliteSynchronousMode.Full,
@@ -41,13 +43,14 @@ internal sealed class SqliteFile
     }
 
     /// <summary>
-    /// Checkpoints every store file holding content that this process has open and truncates its write-ahead log, so that pages as they
-    /// were before a deletion leave the disk; with <paramref name="vacuum"/>, rewrites each file first, which also
-    /// drops the stale copies of moved rows that page rebuilds leave in unused space. A file busy with readers keeps
-    /// its log until the next call.
+    /// Rewrites (with <paramref name="vacuum"/>) and checkpoints every store file holding content that this process has
+    /// open under <paramref name="directory"/>, truncating its write-ahead log, so that pages as they were before a
+    /// deletion leave the disk. Each file is done on its own: one that stays busy (a reader holding an old snapshot)
+    /// is reported through <paramref name="failed"/> and the others are still done.
     /// </summary>
-    public static void EraseDeletedEverywhere(bool vacuum)
+    public static void EraseDeleted(string directory, bool vacuum, Action<string, Exception> failed)
     {
+        var root = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
         foreach (var (path, reference) in OpenFiles)
         {
             if (!reference.TryGetTarget(out var file))
@@ -56,14 +59,51 @@ internal sealed class SqliteFile
                 continue;
             }
 
-            using var connection = file.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = vacuum ? "VACUUM; PRAGMA wal_checkpoint(TRUNCATE);" : "PRAGMA wal_checkpoint(TRUNCATE)";
-            command.ExecuteNonQuery();
+            if (!path.StartsWith(root, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            try
+            {
+                file.Erase(vacuum);
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException)
+            {
+                failed(path, ex);
+            }
         }
     }
-    private readonly Lock _schemaLock = new();
-    private volatile bool _ready;
+
+    private void Erase(bool vacuum)
+    {
+        using var connection = Open();
+        if (vacuum)
+        {
+            using var rewrite = connection.CreateCommand();
+            rewrite.CommandText = "VACUUM";
+            rewrite.ExecuteNonQuery();
+        }
+
+        // TRUNCATE waits (busy timeout) for readers on older snapshots, and says so in its first column when it could not.
+        for (var attempt = 1; ; attempt++)
+        {
+            using var checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            using var reader = checkpoint.ExecuteReader();
+            if (!reader.Read() || reader.GetInt64(0) == 0)
+            {
+                return;
+            }
+
+            if (attempt == 5)
+            {
+                throw new IOException($"the write-ahead log of '{Path.GetFileName(_connections.FullPath)}' stayed busy; it is truncated at the next deletion");
+            }
+
+            Thread.Sleep(200 * attempt);
+        }
+    }
 
     /// <summary>Opens a connection synchronously (for the write queue's own thread).</summary>
     public SqliteConnection Open()
