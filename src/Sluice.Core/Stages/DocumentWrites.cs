@@ -18,12 +18,34 @@ namespace Sluice.Core.Stages;
 /// </remarks>
 public sealed class DocumentWrites(IStatusStore statuses, IEnumerable<IDeletedDataEraser> erasers)
 {
+    /// <summary>How long a stage waits before asking again while the status store cannot answer.</summary>
+    public static readonly TimeSpan StoreOutagePause = TimeSpan.FromSeconds(5);
+
     /// <summary>Whether work for the input's document revision is still wanted.</summary>
     public async Task<bool> IsWantedAsync(EventEnvelope input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return await statuses.GetRevisionStateAsync(input.DocumentId, input.Revision, cancellationToken)
-            is RevisionState.Current or RevisionState.Unknown;
+        return await StateAsync(input, cancellationToken) is RevisionState.Current or RevisionState.Unknown;
+    }
+
+    /// <summary>
+    /// The revision's state. A status store that cannot answer is not the document's fault: it surfaces as an open
+    /// circuit, so the runtime pauses and runs the same attempt again instead of spending the document's attempts.
+    /// </summary>
+    private async Task<RevisionState> StateAsync(EventEnvelope input, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await statuses.GetRevisionStateAsync(input.DocumentId, input.Revision, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new ProviderException($"the status store is unavailable ({ex.GetType().Name})", ex)
+            {
+                IsCircuitOpen = true,
+                RetryAfter = StoreOutagePause,
+            };
+        }
     }
 
     /// <summary>
@@ -41,7 +63,7 @@ public sealed class DocumentWrites(IStatusStore statuses, IEnumerable<IDeletedDa
         }
 
         await write(cancellationToken);
-        if (await statuses.GetRevisionStateAsync(input.DocumentId, input.Revision, cancellationToken) == RevisionState.Deleted)
+        if (await StateAsync(input, cancellationToken) == RevisionState.Deleted)
         {
             await undo(cancellationToken);
 
