@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
+using Sluice.Core.Stages;
 using Sluice.Embedded.Internal.Stores;
 
 namespace Sluice.Embedded;
@@ -151,8 +152,8 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
             current = Read(db, statusEvent.DocumentId);
         }
 
-        current!.Stages.TryGetValue(change.Stage, out var previousStage);
-        var stage = StageFold.Apply(previousStage?.Attempts == 0 ? null : previousStage, change, statusEvent.OccurredAt);
+        var fold = StatusFold.Fold(_pipeline, current!, change, statusEvent.OccurredAt);
+        var stage = fold.Stage;
         db.Execute("""
             INSERT INTO stages (document_id, stage, state, attempts, started_at, finished_at, error, progress, next_attempt_at, error_type)
             VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9)
@@ -163,9 +164,7 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
             FormatOrNull(stage.StartedAt), FormatOrNull(stage.FinishedAt), stage.Error, stage.Progress,
             FormatOrNull(stage.NextAttemptAt), stage.ErrorType);
 
-        var stages = new Dictionary<string, StageStatus>(current.Stages) { [change.Stage] = stage };
-        var (state, error) = StageFold.Document(_pipeline, stages);
-        long? chunks = change.Facts is { } facts && facts.TryGetValue("chunks", out var n) ? n : null;
+        var (state, error, chunks) = (fold.State, fold.Error, fold.Chunks);
         db.Execute("""
             UPDATE documents SET state = $p1, error_stage = $p2, error_reason = $p3, chunks = COALESCE($p4, chunks), updated_at = $p5
             WHERE id = $p0

@@ -53,6 +53,6 @@ public sealed class ChunkStage(IBlobStore blobs, IChunkStore chunks, TextChunker
 
         var batch = await StageBlobs.WriteChunksAsync(blobs, StageBlobs.OwnerOf(context.Input), result, cancellationToken);
         var output = context.Output(Topics.ChunksCreated, Name, 0, new ChunksCreated(batch, result.Count), time.GetUtcNow());
-        return StageResult.Success([output], new Dictionary<string, long> { ["chunks"] = result.Count }, [batch]);
+        return StageResult.Success([output], new Dictionary<string, long> { [StatusFold.ChunksFact] = result.Count }, [batch]);
     }
 }

@@ -1,15 +1,36 @@
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
 
-namespace Sluice.Embedded.Internal.Stores;
+namespace Sluice.Core.Stages;
 
 /// <summary>
-/// Pure rules that fold status events into stage and document state. Events are folded in the order of the status
+/// Pure rules that fold status events into stage and document state, shared by every status store adapter (an
+/// adapter stores and loads; it never decides). Events are folded in the order of the status
 /// topic (one partition per document), which is the order a stage published them; the rules below keep a stage from
 /// going back when a report arrives after a later one (a retry consumed elsewhere may report its attempt first).
 /// </summary>
-internal static class StageFold
+public static class StatusFold
 {
+    /// <summary>The fact a stage reports with the number of chunks a document was cut into.</summary>
+    public const string ChunksFact = "chunks";
+
+    /// <summary>
+    /// What one status event changes: the stage's new status, the document's state and error, and the chunk count
+    /// when the event reports one. <paramref name="current"/> is the document as stored before the event.
+    /// </summary>
+    public static StatusChange Fold(
+        IReadOnlyList<string> pipeline, DocumentStatus current, StageStatusChanged change, DateTimeOffset occurredAt)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(change);
+        current.Stages.TryGetValue(change.Stage, out var previous);
+        var stage = Apply(previous?.Attempts == 0 ? null : previous, change, occurredAt);
+        var stages = new Dictionary<string, StageStatus>(current.Stages) { [change.Stage] = stage };
+        var (state, error) = Document(pipeline, stages);
+        long? chunks = change.Facts is { } facts && facts.TryGetValue(ChunksFact, out var n) ? n : null;
+        return new StatusChange(change.Stage, stage, state, error, chunks);
+    }
+
     public static StageStatus Apply(StageStatus? current, StageStatusChanged change, DateTimeOffset at)
     {
         var previous = current ?? new StageStatus(StageState.Pending, 0, null, null, null, null);
@@ -103,3 +124,11 @@ internal static class StageFold
             : (DocumentState.Accepted, null);
     }
 }
+
+/// <summary>The outcome of folding one status event (see <see cref="StatusFold.Fold"/>).</summary>
+/// <param name="StageName">The stage the event was about.</param>
+/// <param name="Stage">That stage's status after the event.</param>
+/// <param name="State">The document's state after the event.</param>
+/// <param name="Error">The document's error after the event, if any.</param>
+/// <param name="Chunks">The chunk count the event reported, if it did (otherwise the stored count stays).</param>
+public sealed record StatusChange(string StageName, StageStatus Stage, DocumentState State, DocumentError? Error, long? Chunks);
