@@ -1,0 +1,2 @@
+-- Placeholder: filled by the store that owns it.
+SELECT 1;

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Sluice.Postgres;
+
+public static class PostgresServiceCollectionExtensions
+{
+    /// <summary>
+    /// The PostgreSQL stores, configured under <c>Sluice:Postgres</c>: one pooled data source for the process, the schema
+    /// migrated on first use. <paramref name="pipelineStages"/> are the stages a document must pass to be completed.
+    /// </summary>
+    public static IServiceCollection AddSluicePostgres(this IServiceCollection services, IReadOnlyList<string> pipelineStages)
+    {
+        ArgumentNullException.ThrowIfNull(pipelineStages);
+        services.AddOptions<PostgresOptions>()
+            .BindConfiguration(PostgresOptions.Section)
+            .Configure(o => o.PipelineStages = [.. pipelineStages])
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<PostgresDatabase>();
+
+        // The stores register here as they are built: IStatusStore, IChunkStore, ISummaryStore, IDeadLetterStore,
+        // ILlmSummaryCache, ISearchIndex.
+        return services;
+    }
+}
