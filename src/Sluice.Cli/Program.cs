@@ -15,6 +15,7 @@ var root = new RootCommand("Sluice: event-driven document ingestion for AI")
     EvalCommand.Create(),
     BenchCommand.Create(),
     DlqCommand.Create(),
+    MigrateCommand.Create(),
 };
 
 var parse = root.Parse(args);
