@@ -53,7 +53,7 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
             created = db.Execute("""
                 UPDATE documents SET revision = revision + 1, deleted_at = NULL, file_name = $p1, content_type = $p2, format = $p3,
                     source_json = $p4, accepted_at = $p5, state = 'Accepted', error_stage = NULL, error_reason = NULL, chunks = NULL, updated_at = $p5,
-                    source_uri = $p6
+                    source_uri = $p6, published_at = NULL
                 WHERE id = $p0 AND deleted_at IS NOT NULL
                 """, document.Id, document.FileName, document.ContentType, document.Format, source, Format(document.AcceptedAt),
                 document.Source.Uri) == 1;

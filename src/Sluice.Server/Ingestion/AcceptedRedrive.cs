@@ -95,6 +95,7 @@ public sealed partial class AcceptedRedrive(
                     [.. documents.Select(d => EventRecords.ToRecord(Topics.DocumentsSubmitted, SubmittedEvent.For(d, now)))], cancellationToken);
                 foreach (var document in documents)
                 {
+                    await statuses.MarkPublishedAsync(document.Id, document.Revision, cancellationToken);
                     LogRedriven(logger, document.Id, now - document.AcceptedAt);
                 }
             }

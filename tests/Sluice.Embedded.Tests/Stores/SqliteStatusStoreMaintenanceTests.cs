@@ -98,7 +98,7 @@ public sealed class SqliteStatusStoreMaintenanceTests : IDisposable
             }
         }
 
-        Assert.Contains(plan, step => step.Contains("USING INDEX documents_still_accepted", StringComparison.Ordinal));
+        Assert.Contains(plan, step => step.Contains("USING INDEX documents_unpublished", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, step => step.Contains("TEMP B-TREE", StringComparison.Ordinal));
     }
 
