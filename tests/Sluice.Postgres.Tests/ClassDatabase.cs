@@ -13,6 +13,9 @@ public sealed class ClassDatabase(PostgresServer server) : IAsyncDisposable
 
     public PostgresServer Server => server;
 
+    /// <summary>The options the database was opened with (set by the first <see cref="GetAsync"/>).</summary>
+    public PostgresOptions? Options { get; private set; }
+
     /// <summary>The class's database; skips the calling test when there is no server.</summary>
     public async Task<PostgresDatabase> GetAsync()
     {
@@ -22,7 +25,8 @@ public sealed class ClassDatabase(PostgresServer server) : IAsyncDisposable
         {
             if (_database is null)
             {
-                var database = await server.NewDatabaseAsync();
+                Options = await server.OptionsAsync();
+                var database = new PostgresDatabase(Microsoft.Extensions.Options.Options.Create(Options));
                 await database.EnsureReadyAsync();
                 _database = database;
             }
