@@ -1,5 +1,16 @@
 -- Chunks (the chunk store) and the search index (pgvector + full-text search).
 
+-- Filtered vector searches rely on iterative index scans, new in pgvector 0.8.0.
+DO $$
+DECLARE
+    installed text := (SELECT extversion FROM pg_extension WHERE extname = 'vector');
+BEGIN
+    IF string_to_array(installed, '.')::int[] < ARRAY[0, 8, 0] THEN
+        RAISE EXCEPTION 'Sluice needs pgvector 0.8.0 or later (iterative index scans); this database has %. Install it and run ALTER EXTENSION vector UPDATE.', installed;
+    END IF;
+END
+$$;
+
 -- The chunk store: a document's chunks in index order, replaced as a whole when the document is chunked again.
 CREATE TABLE chunks (
     document_id text NOT NULL,

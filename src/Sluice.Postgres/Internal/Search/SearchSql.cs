@@ -3,7 +3,8 @@ namespace Sluice.Postgres.Internal.Search;
 /// <summary>
 /// The statements of a search. Every value is a parameter; the only things written into the text are the vector
 /// dimension (an integer: the cast <c>vector(n)</c> must match the dimension's index expression) and which filters
-/// apply (separate statements, so each gets a plan that uses the index its filter needs).
+/// apply (separate statements, so each gets a plan that uses the index its filter needs). Ties are broken by chunk id
+/// in byte order (<c>COLLATE "C"</c>), as the embedded index breaks them (ordinal), whatever the database's collation.
 /// </summary>
 internal static class SearchSql
 {
@@ -36,7 +37,7 @@ internal static class SearchSql
             WHERE dimensions = {dimensions} AND tenant = $2{(byDocument ? " AND document_id = ANY($4)" : string.Empty)}
             ORDER BY {VectorIndexes.OrderBy(dimensions, "$1")}
             LIMIT $3)
-        SELECT * FROM nearest ORDER BY distance, chunk_id
+        SELECT * FROM nearest ORDER BY distance, chunk_id COLLATE "C"
         """;
 
     /// <summary>
@@ -51,7 +52,7 @@ internal static class SearchSql
         SELECT {(idsOnly ? "chunk_id" : Columns)}, ts_rank_cd(keywords, (SELECT query FROM q), 1)::float8 AS score
         FROM search_chunks
         WHERE keywords @@ (SELECT query FROM q) AND tenant = $2{(byDocument ? " AND document_id = ANY($4)" : string.Empty)}
-        ORDER BY score DESC, chunk_id
+        ORDER BY score DESC, chunk_id COLLATE "C"
         LIMIT $3
         """;
 }
