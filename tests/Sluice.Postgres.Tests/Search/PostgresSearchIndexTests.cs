@@ -87,6 +87,30 @@ public sealed class PostgresSearchIndexTests(ClassDatabase database) : IClassFix
     }
 
     [Fact]
+    public async Task AnInvalidHnswIndex_LeftByABuildThatDied_IsBuiltAgain()
+    {
+        await using var own = new ClassDatabase(database.Server);
+        var db = await own.GetAsync();
+        await UpsertAsync(new PostgresSearchIndex(db, Options.Create(new PostgresSearchIndexOptions())), Doc("a"), "Kittiwakes nest on cliffs.");
+        await using (var connection = await db.OpenAsync(Ct))
+        {
+            // What a CREATE INDEX CONCURRENTLY that failed halfway leaves behind.
+            await using var invalidate = new NpgsqlCommand(
+                $"UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'sluice.{VectorIndexes.IndexName(384)}'::regclass", connection);
+            Assert.Equal(1, await invalidate.ExecuteNonQueryAsync(Ct));
+        }
+
+        // Another process (a fresh index, which has not seen the dimension) upserts a vector of that dimension.
+        await UpsertAsync(new PostgresSearchIndex(db, Options.Create(new PostgresSearchIndexOptions())), Doc("b"), "Guillemots too.");
+
+        await using (var connection = await db.OpenAsync(Ct))
+        {
+            await using var valid = new NpgsqlCommand($"SELECT indisvalid FROM pg_index WHERE indexrelid = 'sluice.{VectorIndexes.IndexName(384)}'::regclass", connection);
+            Assert.True((bool)(await valid.ExecuteScalarAsync(Ct))!);
+        }
+    }
+
+    [Fact]
     public async Task ADocumentWithManyChunks_IsWrittenInBulk_AndReplacedByFew()
     {
         var index = await OpenAsync();
