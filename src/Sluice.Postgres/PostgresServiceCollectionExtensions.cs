@@ -21,6 +21,8 @@ public static class PostgresServiceCollectionExtensions
 
         // The stores register here as they are built: IStatusStore, IChunkStore, ISummaryStore, IDeadLetterStore,
         // ILlmSummaryCache, ISearchIndex.
+        services.TryAddSingleton<Sluice.Core.Ports.IChunkStore, PostgresChunkStore>();
+        services.AddPostgresSearchIndex();
         return services;
     }
 }
