@@ -205,7 +205,8 @@ public sealed partial class PostgresStatusStore
     /// </summary>
     private async Task QueueGarbageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<BlobReference> blobs, CancellationToken cancellationToken)
     {
-        var distinct = blobs.DistinctBy(b => b.Uri, StringComparer.Ordinal).OrderBy(b => b.Uri, StringComparer.Ordinal).ToList();
+        // A document known only from its status events has a source without an address: there is nothing to remove.
+        var distinct = blobs.Where(b => b.Uri.Length > 0).DistinctBy(b => b.Uri, StringComparer.Ordinal).OrderBy(b => b.Uri, StringComparer.Ordinal).ToList();
         if (distinct.Count == 0)
         {
             return;

@@ -10,7 +10,7 @@ namespace Sluice.Postgres;
 public sealed partial class PostgresStatusStore
 {
     /// <summary>Rows deleted per transaction while pruning, so that registrations and folds are never held up long.</summary>
-    internal const int PruneBatch = 1_000;
+    internal int PruneBatch { get; init; } = 1_000;
 
     /// <summary>The page query of <see cref="ListStaleAcceptedAsync"/>; its conditions are the partial index's.</summary>
     internal const string StaleAcceptedSql = """

@@ -97,23 +97,4 @@ public abstract partial class StatusStoreConformance
         Assert.True(await ApplyAsync(store, "live", "old-event", new StageStatusChanged("extract", StageState.Running, 1)));
         Assert.Equal(new StatusPruning(0, 0), await store.PruneAsync(cutoff, cutoff, Ct));
     }
-
-    [Fact]
-    public async Task Prune_RemovesEverythingOld_OverManyBatches()
-    {
-        var store = await OpenStoreAsync();
-        const int Count = 2_100;
-        await store.RegisterAsync(Document("d1"), Ct);
-        for (var i = 0; i < Count; i += 100)
-        {
-            await Task.WhenAll(Enumerable.Range(i, 100).Select(n =>
-                ApplyAsync(store, "d1", $"e{n}", new StageStatusChanged("extract", StageState.Running, 1, Progress: 0.5))));
-        }
-
-        Clock.Advance(TimeSpan.FromDays(9));
-        var pruned = await store.PruneAsync(Clock.GetUtcNow().AddDays(-8), Clock.GetUtcNow().AddDays(-8), Ct);
-
-        Assert.Equal(Count, pruned.AppliedEvents);
-        Assert.Equal(new StatusPruning(0, 0), await store.PruneAsync(Clock.GetUtcNow(), Clock.GetUtcNow().AddDays(-8), Ct));
-    }
 }
