@@ -172,7 +172,7 @@ public abstract partial class StatusStoreConformance
         // The upload registers its reference, then waits while the blob is condemned. Whatever the interleaving, a
         // claim that condemned the source must be seen by the upload after its registration committed.
         var stores = new[] { await OpenStoreAsync(), await OpenStoreAsync() };
-        for (var round = 0; round < 12; round++)
+        for (var round = 0; round < 20; round++)
         {
             var source = Blob($"round-{round}");
             await stores[0].RegisterAsync(Document($"old-{round}", source: source), Ct);
