@@ -97,4 +97,30 @@ public abstract partial class StatusStoreConformance
         Assert.True(await ApplyAsync(store, "live", "old-event", new StageStatusChanged("extract", StageState.Running, 1)));
         Assert.Equal(new StatusPruning(0, 0), await store.PruneAsync(cutoff, cutoff, Ct));
     }
+
+    [Fact]
+    public async Task Reupload_RacingThePruningOfItsTombstone_AlwaysLands()
+    {
+        var stores = new[] { await OpenStoreAsync(), await OpenStoreAsync() };
+        for (var i = 0; i < 8; i++)
+        {
+            await stores[0].RegisterAsync(Document($"d{i}"), Ct);
+            await stores[0].DeleteAsync($"d{i}", Ct);
+        }
+
+        Clock.Advance(TimeSpan.FromDays(9));
+        var cutoff = Clock.GetUtcNow().AddDays(-8);
+        var prune = Task.Run(() => stores[1].PruneAsync(cutoff, cutoff, Ct), Ct);
+        var uploads = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => stores[0].RegisterAsync(Document($"d{i}"), Ct), Ct)));
+        await prune; // and it neither failed nor deadlocked
+
+        // Each upload starts the document over, as the next revision of its tombstone or (pruned first) as a new one.
+        Assert.All(uploads, u => Assert.True(u.Created));
+        for (var i = 0; i < 8; i++)
+        {
+            var status = (await stores[1].GetAsync($"d{i}", Ct))!;
+            Assert.Equal(DocumentState.Accepted, status.State);
+            Assert.Equal(RevisionState.Current, await stores[1].GetRevisionStateAsync($"d{i}", status.Document.Revision, Ct));
+        }
+    }
 }
