@@ -24,6 +24,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IDeadLetterStore, PostgresDeadLetterStore>();
         services.AddSingleton<ISummaryStore, PostgresSummaryStore>();
         services.AddSingleton<ILlmSummaryCache, PostgresLlmSummaryCache>();
+        services.AddSingleton<IAttemptJournal, PostgresAttemptJournal>();
 
         // The stores register here as they are built: IStatusStore, IChunkStore, ISummaryStore, IDeadLetterStore,
         // ILlmSummaryCache, ISearchIndex.

@@ -46,3 +46,17 @@ CREATE TABLE llm_summary_documents (
     PRIMARY KEY (document_id, content_sha256, model, prompt_version)
 );
 CREATE INDEX llm_summary_documents_by_key ON llm_summary_documents (content_sha256, model, prompt_version);
+
+-- The attempt journal (PostgresAttemptJournal): one row per start of a record by a process, until the record is
+-- finished with. A process is alive while it holds the session advisory lock named by its token.
+CREATE TABLE attempt_starts (
+    grp text NOT NULL,
+    topic text NOT NULL,
+    part integer NOT NULL,
+    off bigint NOT NULL,
+    process_token integer NOT NULL,
+    started_at timestamptz NOT NULL,
+    alone boolean NOT NULL DEFAULT false
+);
+CREATE INDEX attempt_starts_record ON attempt_starts (grp, topic, part, off);
+CREATE INDEX attempt_starts_age ON attempt_starts (started_at);
