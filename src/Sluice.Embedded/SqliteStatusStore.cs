@@ -191,7 +191,12 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
 
         // In the same transaction as the tombstone: the blobs it leaves behind are queued for the collector, which
         // removes each one only after checking, in a transaction of its own, that no live document took it up again.
-        QueueGarbage(db, status.Document.Source);
+        // A document known only from its status events (its registration was lost) has no source address: nothing to queue.
+        if (status.Document.Source.Uri.Length > 0)
+        {
+            QueueGarbage(db, status.Document.Source);
+        }
+
         QueueOwnerGarbage(db, new BlobOwner(documentId, status.Document.Revision));
         var recorded = new List<BlobReference>();
         {

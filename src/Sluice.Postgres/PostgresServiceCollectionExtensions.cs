@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Sluice.Core.Ports;
 
 namespace Sluice.Postgres;
 
@@ -18,6 +19,12 @@ public static class PostgresServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<PostgresDatabase>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IStatusStore, PostgresStatusStore>();
+        services.AddSingleton<IDeadLetterStore, PostgresDeadLetterStore>();
+        services.AddSingleton<ISummaryStore, PostgresSummaryStore>();
+        services.AddSingleton<ILlmSummaryCache, PostgresLlmSummaryCache>();
+        services.AddSingleton<IAttemptJournal, PostgresAttemptJournal>();
 
         // The stores register here as they are built: IStatusStore, IChunkStore, ISummaryStore, IDeadLetterStore,
         // ILlmSummaryCache, ISearchIndex.
