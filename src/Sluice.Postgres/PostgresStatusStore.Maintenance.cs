@@ -16,7 +16,7 @@ public sealed partial class PostgresStatusStore
     internal const string StaleAcceptedSql = """
         SELECT seq, id, tenant, file_name, content_type, format, source::text, accepted_at, revision
         FROM documents
-        WHERE state = 'Accepted' AND deleted_at IS NULL AND accepted_at < $1 AND (accepted_at, seq) > ($2, $3)
+        WHERE state = 'Accepted' AND deleted_at IS NULL AND published_at IS NULL AND accepted_at < $1 AND (accepted_at, seq) > ($2, $3)
         ORDER BY accepted_at, seq
         LIMIT $4
         """;
@@ -26,7 +26,7 @@ public sealed partial class PostgresStatusStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// Reads the partial index <c>documents_still_accepted</c> on <c>(accepted_at, seq)</c>, which holds only live
+    /// Reads the partial index <c>documents_unpublished</c> on <c>(accepted_at, seq)</c>, which holds only live
     /// accepted documents. The cursor is the last row's acceptance time (in microseconds since the epoch, PostgreSQL's
     /// precision) and seq.
     /// </remarks>
@@ -54,6 +54,14 @@ public sealed partial class PostgresStatusStore
             ? string.Create(CultureInfo.InvariantCulture, $"{MicrosSinceEpoch(rows[^1].Record.AcceptedAt)}|{rows[^1].Seq}")
             : null;
         return new Page<DocumentRecord>([.. rows.Select(r => r.Record)], next);
+    }
+
+    /// <inheritdoc />
+    public async Task MarkPublishedAsync(string documentId, int revision, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await Sql.Command(connection, null, "UPDATE documents SET published_at = $3 WHERE id = $1 AND revision = $2 AND published_at IS NULL")
+            .With(documentId).With(revision).With(_time.GetUtcNow()).ExecuteAsync(cancellationToken);
     }
 
     /// <inheritdoc />

@@ -66,7 +66,7 @@ public sealed partial class PostgresStatusStore : IStatusStore
             ON CONFLICT (id) DO UPDATE SET revision = d.revision + 1, deleted_at = NULL, file_name = excluded.file_name,
                 content_type = excluded.content_type, format = excluded.format, source = excluded.source, source_uri = excluded.source_uri,
                 accepted_at = excluded.accepted_at, state = 'Accepted', error_stage = NULL, error_reason = NULL, chunks = NULL,
-                updated_at = excluded.accepted_at
+                updated_at = excluded.accepted_at, published_at = NULL
             WHERE d.deleted_at IS NOT NULL
             RETURNING d.revision
             """)

@@ -27,6 +27,25 @@ public abstract partial class StatusStoreConformance
     }
 
     [Fact]
+    public async Task ListStaleAccepted_LeavesOutPublishedRevisions_UntilTheDocumentIsUploadedAgain()
+    {
+        var store = await OpenStoreAsync();
+        await store.RegisterAsync(Document("published", acceptedAt: T0), Ct);
+        await store.RegisterAsync(Document("crashed", source: Blob("crashed"), acceptedAt: T0), Ct);
+        await store.MarkPublishedAsync("published", 1, Ct);
+        await store.MarkPublishedAsync("crashed", 2, Ct); // a mark for another revision marks nothing
+
+        Assert.Equal(["crashed"], (await store.ListStaleAcceptedAsync(T0.AddMinutes(5), 100, cancellationToken: Ct)).Items.Select(d => d.Id));
+
+        // Deleted and uploaded again: the new revision is not published yet, whatever the old one was.
+        await store.DeleteAsync("published", Ct);
+        await store.RegisterAsync(Document("published", acceptedAt: T0.AddMinutes(1)), Ct);
+        var page = await store.ListStaleAcceptedAsync(T0.AddMinutes(5), 100, cancellationToken: Ct);
+        Assert.Equal(["crashed", "published"], page.Items.Select(d => d.Id));
+        Assert.Equal(2, page.Items[1].Revision);
+    }
+
+    [Fact]
     public async Task ListStaleAccepted_PagesThroughEveryDocument_EvenWithEqualAcceptanceTimes()
     {
         var store = await OpenStoreAsync();

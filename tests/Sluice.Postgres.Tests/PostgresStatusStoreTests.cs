@@ -19,7 +19,7 @@ public sealed class PostgresStatusStoreTests(PostgresServer server) : IAsyncDisp
     {
         var plan = await ExplainAsync(PostgresStatusStore.StaleAcceptedSql, DateTimeOffset.UtcNow, DateTimeOffset.UnixEpoch, 0L, 10);
 
-        Assert.Contains("documents_still_accepted", plan, StringComparison.Ordinal);
+        Assert.Contains("documents_unpublished", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("Sort", plan, StringComparison.Ordinal);
     }
 

@@ -18,7 +18,9 @@ CREATE TABLE documents (
     chunks integer,
     updated_at timestamptz NOT NULL,
     revision integer NOT NULL DEFAULT 1,
-    deleted_at timestamptz
+    deleted_at timestamptz,
+    -- The outbox's "sent" mark: set once the revision's documents.submitted event is in the log.
+    published_at timestamptz
 );
 
 -- Listing newest first per tenant reads live documents only.
@@ -27,8 +29,9 @@ CREATE INDEX documents_by_tenant ON documents (tenant, seq DESC) WHERE deleted_a
 -- The blob collector's live-reference check, by index.
 CREATE INDEX documents_by_source ON documents (source_uri) WHERE deleted_at IS NULL;
 
--- Housekeeping reads only what it needs: the accepted backlog (redrive) and tombstones (pruning).
-CREATE INDEX documents_still_accepted ON documents (accepted_at, seq) WHERE state = 'Accepted' AND deleted_at IS NULL;
+-- Housekeeping reads only what it needs: accepted documents never published (redrive) and tombstones (pruning).
+CREATE INDEX documents_unpublished ON documents (accepted_at, seq)
+    WHERE state = 'Accepted' AND deleted_at IS NULL AND published_at IS NULL;
 CREATE INDEX documents_deleted ON documents (deleted_at) WHERE deleted_at IS NOT NULL;
 
 CREATE TABLE stages (
