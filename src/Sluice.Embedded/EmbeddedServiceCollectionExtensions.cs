@@ -39,8 +39,7 @@ public static class EmbeddedServiceCollectionExtensions
     /// The embedded stores, one SQLite file each under <paramref name="dataDirectory"/>: <see cref="IStatusStore"/>
     /// (<c>status.db</c>, folding the pipeline of <see cref="StageCatalog"/>), <see cref="IChunkStore"/>,
     /// <see cref="ISummaryStore"/>, <see cref="IDeadLetterStore"/>, <see cref="ISearchIndex"/>, the
-    /// <see cref="ILlmSummaryCache"/>, the <see cref="IAttemptJournal"/> (per machine), and an
-    /// <see cref="IDeletedDataEraser"/> that rewrites the files after deletions (unless
+    /// <see cref="ILlmSummaryCache"/>, and an <see cref="IDeletedDataEraser"/> that rewrites the files after deletions (unless
     /// <paramref name="vacuumAfterDeletes"/> is off). Their failures are classified by <see cref="SqliteErrorClassifier"/>.
     /// </summary>
     public static IServiceCollection AddSluiceSqliteStores(this IServiceCollection services, string dataDirectory, bool vacuumAfterDeletes = true)
@@ -71,8 +70,20 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();
         services.AddSingleton<ISearchIndex, SqliteSearchIndex>();
         services.AddSingleton<ILlmSummaryCache>(_ => new SqliteLlmSummaryCache(Path.Combine(dataDirectory, "llm-cache.db")));
-        services.AddSingleton<IAttemptJournal, SqliteAttemptJournal>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeletedDataEraser, SqliteDataEraser>());
+        AddErrorClassifier(services);
+        return services;
+    }
+
+    /// <summary>
+    /// <see cref="IAttemptJournal"/> in <c><paramref name="dataDirectory"/>/attempts.db</c>. Per machine by design, whatever
+    /// the other stores are: it tells a dead process's starts from a live one's by process ids of this machine.
+    /// </summary>
+    public static IServiceCollection AddSluiceSqliteAttemptJournal(this IServiceCollection services, string dataDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        services.AddSingleton<IAttemptJournal>(sp => new SqliteAttemptJournal(
+            Options.Create(new SqliteStoreOptions { AttemptsPath = Path.Combine(dataDirectory, "attempts.db") }), sp.GetService<TimeProvider>()));
         AddErrorClassifier(services);
         return services;
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Sluice.Embedded;
 using Sluice.Kafka;
 
@@ -7,7 +8,9 @@ namespace Sluice.Server;
 /// The host's choice of adapters, by configuration: the event log (<see cref="SluiceOptions.Transport"/>), the blob
 /// store (<see cref="SluiceOptions.Blobs"/>) and the other stores (<see cref="SluiceOptions.Stores"/>), each chosen on
 /// its own, so any mix works. Every adapter registers itself; the host only picks one and hands it its settings
-/// section. An unknown value registers nothing here and fails at start through <see cref="SluiceOptions"/>'s validation.
+/// section. A selection the host cannot serve (an unknown value, an adapter it does not carry, a missing connection
+/// string) throws <see cref="OptionsValidationException"/> with a one-line reason while the host is composed, before
+/// anything starts: there is no store to fall back on, and running on another one would be wrong.
 /// </summary>
 public static class SluiceAdapters
 {
@@ -46,33 +49,36 @@ public static class SluiceAdapters
                 return services.AddSluiceFileBlobs(options.DataDirectory, configuration.GetSection(FilesSection));
             case "s3":
                 // Hook: services.AddSluiceS3(configuration.GetSection(S3Section)) once Sluice.S3 is referenced.
-                return NotBuiltIn(services, "Sluice:Blobs=s3", "Sluice.S3", "Sluice:Blobs=files");
+                throw NotBuiltIn("Sluice:Blobs=s3", "Sluice.S3", "Sluice:Blobs=files");
             default:
-                return services;
+                throw Unservable(SluiceOptions.BlobsAllowed);
         }
     }
 
     /// <summary>
     /// The stores <see cref="SluiceOptions.Stores"/> names (status, chunks, summaries, dead letters, search index, LLM
-    /// summary cache, attempt journal): <c>embedded</c> SQLite files under the data directory, or <c>postgres</c>.
+    /// summary cache): <c>embedded</c> SQLite files under the data directory, or <c>postgres</c>. The attempt journal
+    /// stays in the data directory whatever the stores: it is per machine by design.
     /// </summary>
     public static IServiceCollection AddSluiceStores(this IServiceCollection services, SluiceOptions options, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSluiceSqliteAttemptJournal(options.DataDirectory);
         switch (options.Stores)
         {
             case "embedded":
                 return services.AddSluiceSqliteStores(options.DataDirectory, options.VacuumAfterDeletes);
             case "postgres":
-                services.AddOptions<SluiceOptions>().Validate(
-                    _ => !string.IsNullOrWhiteSpace(configuration[PostgresSection + ":ConnectionString"]),
-                    $"Sluice:Stores=postgres needs {PostgresSection}:ConnectionString (e.g. Host=db;Database=sluice;Username=sluice).");
+                if (string.IsNullOrWhiteSpace(configuration[PostgresSection + ":ConnectionString"]))
+                {
+                    throw Unservable($"Sluice:Stores=postgres needs {PostgresSection}:ConnectionString (e.g. Host=db;Database=sluice;Username=sluice).");
+                }
 
                 // Hook: services.AddSluicePostgres(configuration.GetSection(PostgresSection)) once Sluice.Postgres is referenced.
-                return NotBuiltIn(services, "Sluice:Stores=postgres", "Sluice.Postgres", "Sluice:Stores=embedded");
+                throw NotBuiltIn("Sluice:Stores=postgres", "Sluice.Postgres", "Sluice:Stores=embedded");
             default:
-                return services;
+                throw Unservable(SluiceOptions.StoresAllowed);
         }
     }
 
@@ -80,11 +86,10 @@ public static class SluiceAdapters
     public static IServiceCollection AddSluiceAdapters(this IServiceCollection services, SluiceOptions options, IConfiguration configuration)
         => services.AddSluiceEventLog(options, configuration).AddSluiceBlobs(options, configuration).AddSluiceStores(options, configuration);
 
-    /// <summary>A selection this host has no adapter for: start-up fails with a reason instead of running on something else.</summary>
-    private static IServiceCollection NotBuiltIn(IServiceCollection services, string selection, string adapter, string instead)
-    {
-        services.AddOptions<SluiceOptions>().Validate(
-            _ => false, $"{selection} is not built into this host yet (the {adapter} adapter is not referenced); use {instead}.");
-        return services;
-    }
+    /// <summary>A selection this host has no adapter for.</summary>
+    private static OptionsValidationException NotBuiltIn(string selection, string adapter, string instead)
+        => Unservable($"{selection} is not built into this host yet (the {adapter} adapter is not referenced); use {instead}.");
+
+    private static OptionsValidationException Unservable(string reason)
+        => new(Options.DefaultName, typeof(SluiceOptions), [reason]);
 }

@@ -8,6 +8,12 @@ public sealed class SluiceOptions : IValidatableObject
 {
     public const string Section = "Sluice";
 
+    /// <summary>Why a <see cref="Stores"/> value is refused.</summary>
+    public const string StoresAllowed = "Sluice:Stores must be one of: embedded, postgres.";
+
+    /// <summary>Why a <see cref="Blobs"/> value is refused.</summary>
+    public const string BlobsAllowed = "Sluice:Blobs must be one of: files, s3.";
+
     /// <summary>
     /// The event log: <c>embedded</c> (a SQLite log under <see cref="DataDirectory"/>, the default) or <c>kafka</c>
     /// (Apache Kafka, configured under <c>Sluice:Kafka</c>).
@@ -20,7 +26,7 @@ public sealed class SluiceOptions : IValidatableObject
     /// <c>embedded</c> (SQLite files under <see cref="DataDirectory"/>, the default) or <c>postgres</c> (PostgreSQL with
     /// pgvector, configured under <c>Sluice:Postgres</c>, which needs <c>ConnectionString</c>).
     /// </summary>
-    [AllowedValues("embedded", "postgres", ErrorMessage = "Sluice:Stores must be one of: embedded, postgres.")]
+    [AllowedValues("embedded", "postgres", ErrorMessage = StoresAllowed)]
     public string Stores { get; set; } = "embedded";
 
     /// <summary>
@@ -28,7 +34,7 @@ public sealed class SluiceOptions : IValidatableObject
     /// <see cref="DataDirectory"/>, settings under <c>Sluice:Files</c>; the default) or <c>s3</c> (an S3-compatible
     /// store, configured under <c>Sluice:S3</c>).
     /// </summary>
-    [AllowedValues("files", "s3", ErrorMessage = "Sluice:Blobs must be one of: files, s3.")]
+    [AllowedValues("files", "s3", ErrorMessage = BlobsAllowed)]
     public string Blobs { get; set; } = "files";
 
     /// <summary>Whether start-up creates missing topics (and waits for the event log until it can).</summary>

@@ -79,7 +79,7 @@ public static class SluiceServiceCollectionExtensions
     private static StageRunner Runner(IServiceProvider services, string name, SluiceOptions options)
     {
         var definition = StageCatalog.Find(name) ?? throw new OptionsValidationException(SluiceOptions.Section, typeof(SluiceOptions),
-            [$"Unknown stage '{name}'. Known stages: {string.Join(", ", StageCatalog.Names)}."]);
+            [$"Sluice:Stages names an unknown stage '{name}'; known stages: {string.Join(", ", StageCatalog.Names)}."]);
         var stage = services.GetRequiredKeyedService<IStage>(definition.Name);
         if (stage.Name != definition.Name || stage.InputTopic != definition.InputTopic)
         {
