@@ -34,6 +34,12 @@ catch (CliException ex)
     await Console.Error.WriteLineAsync($"sluice: {ex.Message}");
     return ex.ExitCode;
 }
+catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+{
+    // A setting the host cannot run with: the reason, on one line, instead of a stack trace.
+    await Console.Error.WriteLineAsync($"sluice: invalid configuration: {ex.Message}");
+    return 2;
+}
 catch (OperationCanceledException ex) when (ex.InnerException is not TimeoutException)
 {
     // Ctrl-C or SIGTERM: the command's token was cancelled. Not a crash, so no stack trace.
