@@ -24,11 +24,11 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IDeadLetterStore, PostgresDeadLetterStore>();
         services.AddSingleton<ISummaryStore, PostgresSummaryStore>();
         services.AddSingleton<ILlmSummaryCache, PostgresLlmSummaryCache>();
-        services.AddSingleton<IAttemptJournal, PostgresAttemptJournal>();
 
-        // The stores register here as they are built: IStatusStore, IChunkStore, ISummaryStore, IDeadLetterStore,
-        // ILlmSummaryCache, ISearchIndex.
-        services.TryAddSingleton<Sluice.Core.Ports.IChunkStore, PostgresChunkStore>();
+        // Crash-loop protection shared by every host: a record that killed a worker is recognised on any other.
+        services.AddSingleton<IAttemptJournal, PostgresAttemptJournal>();
+        services.AddSingleton<IStoreErrorClassifier, PostgresErrorClassifier>();
+        services.AddSingleton<IChunkStore, PostgresChunkStore>();
         services.AddPostgresSearchIndex();
         return services;
     }

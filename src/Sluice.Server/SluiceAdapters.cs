@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using Sluice.Embedded;
+using Sluice.Core.Stages;
 using Sluice.Kafka;
+using Sluice.Postgres;
 
 namespace Sluice.Server;
 
@@ -57,26 +59,25 @@ public static class SluiceAdapters
 
     /// <summary>
     /// The stores <see cref="SluiceOptions.Stores"/> names (status, chunks, summaries, dead letters, search index, LLM
-    /// summary cache): <c>embedded</c> SQLite files under the data directory, or <c>postgres</c>. The attempt journal
-    /// stays in the data directory whatever the stores: it is per machine by design.
+    /// summary cache) and the attempt journal: <c>embedded</c> SQLite files under the data directory, or <c>postgres</c>,
+    /// where the journal is shared by every host (a record that killed a worker is recognised wherever it comes back).
     /// </summary>
     public static IServiceCollection AddSluiceStores(this IServiceCollection services, SluiceOptions options, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddSluiceSqliteAttemptJournal(options.DataDirectory);
         switch (options.Stores)
         {
             case "embedded":
-                return services.AddSluiceSqliteStores(options.DataDirectory, options.VacuumAfterDeletes);
+                return services.AddSluiceSqliteAttemptJournal(options.DataDirectory)
+                    .AddSluiceSqliteStores(options.DataDirectory, options.VacuumAfterDeletes);
             case "postgres":
                 if (string.IsNullOrWhiteSpace(configuration[PostgresSection + ":ConnectionString"]))
                 {
                     throw Unservable($"Sluice:Stores=postgres needs {PostgresSection}:ConnectionString (e.g. Host=db;Database=sluice;Username=sluice).");
                 }
 
-                // Hook: services.AddSluicePostgres(configuration.GetSection(PostgresSection)) once Sluice.Postgres is referenced.
-                throw NotBuiltIn("Sluice:Stores=postgres", "Sluice.Postgres", "Sluice:Stores=embedded");
+                return services.AddSluicePostgres(StageCatalog.PipelineNames);
             default:
                 throw Unservable(SluiceOptions.StoresAllowed);
         }

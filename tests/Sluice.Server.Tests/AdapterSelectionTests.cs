@@ -73,8 +73,33 @@ public sealed class AdapterSelectionTests : IDisposable
         Assert.Contains("Sluice:Stores=postgres needs Sluice:Postgres:ConnectionString", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void PostgresStores_RegisterEveryStorePort_AndTheSharedJournal_WithTheOtherAdaptersChosenOnTheirOwn()
+    {
+        var builder = SluiceApp.CreateBuilder([], Settings(new()
+        {
+            ["Sluice:Stores"] = "postgres",
+            ["Sluice:Postgres:ConnectionString"] = "Host=127.0.0.1;Port=1;Database=sluice;Username=sluice",
+        }));
+        builder.Host.UseDefaultServiceProvider(o => o.ValidateOnBuild = true);
+        using var app = builder.Build();
+        var services = app.Services;
+
+        // Nothing connects until a store is used: composing the host needs no server.
+        Assert.IsType<Sluice.Postgres.PostgresStatusStore>(services.GetRequiredService<IStatusStore>());
+        Assert.IsType<Sluice.Postgres.PostgresChunkStore>(services.GetRequiredService<IChunkStore>());
+        Assert.IsType<Sluice.Postgres.PostgresSummaryStore>(services.GetRequiredService<ISummaryStore>());
+        Assert.IsType<Sluice.Postgres.PostgresDeadLetterStore>(services.GetRequiredService<IDeadLetterStore>());
+        Assert.IsType<Sluice.Postgres.PostgresSearchIndex>(services.GetRequiredService<ISearchIndex>());
+        Assert.IsType<Sluice.Postgres.PostgresLlmSummaryCache>(services.GetRequiredService<ILlmSummaryCache>());
+        Assert.IsType<Sluice.Postgres.PostgresAttemptJournal>(services.GetRequiredService<IAttemptJournal>());
+        Assert.Empty(services.GetServices<IDeletedDataEraser>());
+        Assert.IsType<SqliteEventLog>(services.GetRequiredService<IEventLog>());
+        Assert.IsType<FileBlobStore>(services.GetRequiredService<IBlobStore>());
+        Assert.True(services.GetRequiredService<StoreErrors>().IsStoreFailure(new Npgsql.NpgsqlException("connection refused")));
+    }
+
     [Theory]
-    [InlineData("Sluice:Stores", "postgres", "Sluice:Stores=postgres is not built into this host yet")]
     [InlineData("Sluice:Blobs", "s3", "Sluice:Blobs=s3 is not built into this host yet")]
     public async Task AnAdapterThisHostDoesNotCarry_FailsAtStart_InsteadOfRunningOnAnotherStore(string key, string value, string reason)
     {
