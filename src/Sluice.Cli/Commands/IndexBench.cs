@@ -177,9 +177,9 @@ internal static class IndexBench
     {
         await using var source = NpgsqlDataSource.Create(connection);
         await using var command = source.CreateCommand("""
-            SELECT c.relname, c.relkind, pg_total_relation_size(c.oid)
+            SELECT c.relname, c.relkind, CASE c.relkind WHEN 'r' THEN pg_table_size(c.oid) ELSE pg_relation_size(c.oid) END AS bytes
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'sluice' AND c.relkind IN ('r', 'i') ORDER BY 3 DESC LIMIT 12
+            WHERE n.nspname = 'sluice' AND c.relkind IN ('r', 'i') ORDER BY 3 DESC LIMIT 6
             """);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
