@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Amazon.Runtime;
 
 [assembly: AssemblyFixture(typeof(Sluice.S3.Tests.S3Service))]
 
@@ -79,9 +78,10 @@ public sealed class S3Service : IAsyncLifetime
             using var client = Client();
             await client.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e)
         {
-            Unavailable = $"The S3 service at {ServiceUrl} did not create bucket {Bucket}: {e.Message}";
+            // Missing credentials, a refused connection, an error status: whatever it is, the tests skip and say it.
+            Unavailable = $"The S3 service at {ServiceUrl} did not create bucket {Bucket}: {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}";
         }
     }
 
@@ -95,7 +95,7 @@ public sealed class S3Service : IAsyncLifetime
             return false;
         }
 
-        if (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/radosgw"))
+        if (!OperatingSystem.IsLinux() || !new[] { "ceph-mon", "ceph-osd", "radosgw", "radosgw-admin" }.All(OnPath))
         {
             Unavailable = "Ceph RGW is not installed (scripts/ceph-rgw.sh install) and SLUICE_S3_SERVICE_URL is not set: no S3 service to test against.";
             return false;
@@ -202,6 +202,10 @@ public sealed class S3Service : IAsyncLifetime
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return string.Join(" | ", lines.TakeLast(12));
     }
+
+    private static bool OnPath(string program)
+        => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Any(directory => File.Exists(Path.Combine(directory, program)));
 
     private static string? FindScript()
     {
