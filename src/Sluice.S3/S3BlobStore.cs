@@ -91,13 +91,8 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     public async Task<BlobReference> PutOwnedAsync(
         BlobOwner owner, Stream content, string contentType, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(owner);
-        if (!owner.IsValid)
-        {
-            // Checked before reading: the owner's parts become part of the key.
-            _ = BlobAddress.Owned(owner, "");
-        }
-
+        // Checked before reading: the owner's parts become part of the key.
+        BlobAddress.ThrowIfCannotOwn(owner);
         await using var staged = await StageAsync(content, contentType, long.MaxValue, owner, cancellationToken);
         await staged.CommitAsync(cancellationToken);
         return staged.Reference;

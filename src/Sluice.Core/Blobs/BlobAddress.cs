@@ -28,13 +28,18 @@ public readonly record struct BlobAddress(string Sha256, BlobOwner? Owner)
     /// <summary>An owned blob's address; throws <see cref="ArgumentException"/> when the owner's parts are unsafe in a key.</summary>
     public static BlobAddress Owned(BlobOwner owner, string sha256)
     {
+        ThrowIfCannotOwn(owner);
+        return new(sha256, owner);
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="owner"/>'s parts are safe in a key or path.</summary>
+    public static void ThrowIfCannotOwn(BlobOwner owner)
+    {
         ArgumentNullException.ThrowIfNull(owner);
         if (!owner.IsValid)
         {
             throw new ArgumentException($"'{owner}' cannot own blobs: the id must be letters, digits, '-' or '_'.", nameof(owner));
         }
-
-        return new(sha256, owner);
     }
 
     /// <summary>
