@@ -159,4 +159,60 @@ public abstract partial class BlobStoreConformance : IAsyncDisposable
             return (length, Convert.ToHexStringLower(hash.GetHashAndReset()));
         }
     }
+
+    /// <summary>Passes reads through until <paramref name="after"/> bytes have gone by, then calls <paramref name="breakIt"/> before every read.</summary>
+    protected sealed class BreakingStream(Stream inner, long after, Action breakIt) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_read >= after)
+            {
+                breakIt();
+            }
+
+            var n = inner.Read(buffer);
+            _read += n;
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_read >= after)
+            {
+                breakIt();
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var n = await inner.ReadAsync(buffer, cancellationToken);
+            _read += n;
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }

@@ -56,6 +56,32 @@ public abstract partial class BlobStoreConformance
         Assert.Equal(0, CountTemporaryFiles());
     }
 
+    [Theory]
+    [InlineData(1000, false)]
+    [InlineData(1000, true)]
+    [InlineData(MediumSize, false)]
+    [InlineData(MediumSize, true)]
+    public async Task Put_WhoseUploadBreaksOrIsCancelledHalfway_KeepsNothing(int failAfter, bool cancel)
+    {
+        var store = await OpenStoreAsync();
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var content = new BreakingStream(new GeneratedStream(4L * MediumSize, seed: 12), failAfter, () =>
+        {
+            if (!cancel)
+            {
+                throw new IOException("The client went away.");
+            }
+
+            cancellation.Cancel();
+        });
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => store.PutAsync(content, "text/plain", cancellationToken: cancellation.Token));
+
+        Assert.True(cancel ? error is OperationCanceledException : error is IOException, error.ToString());
+        Assert.Equal(0, await CountStoredAsync(Ct));
+        Assert.Equal(0, CountTemporaryFiles());
+    }
+
     [Fact]
     public async Task Put_ExactlyTheLimit_IsAccepted()
     {
