@@ -2,8 +2,11 @@
 # A throw-away single-node Ceph cluster answering S3 (RADOS Gateway) on a loopback port, for tests.
 #
 #   ceph-rgw.sh install      install ceph-mon, ceph-osd and radosgw with apt-get (root; idempotent)
-#   ceph-rgw.sh start DIR    start a monitor, one memstore OSD and RGW with all their state under DIR; when RGW
-#                            answers, write DIR/s3.env (SLUICE_S3_SERVICE_URL, _ACCESS_KEY, _SECRET_KEY, _REGION)
+#   ceph-rgw.sh start DIR [OWNER_PID]
+#                            start a monitor, one memstore OSD and RGW with all their state under DIR; when RGW
+#                            answers, write DIR/s3.env (SLUICE_S3_SERVICE_URL, _ACCESS_KEY, _SECRET_KEY, _REGION).
+#                            With OWNER_PID, the cluster stops by itself once that process is gone (a test run
+#                            that was killed leaves no daemons behind).
 #   ceph-rgw.sh stop DIR     stop what start started (by the pid files in DIR)
 #
 # No cephx, no files in /etc/ceph or /var/lib/ceph: every daemon gets "-c DIR/ceph.conf". The OSD keeps its objects
@@ -58,7 +61,7 @@ fail_with_logs() {
 
 stop_daemons() {
   local pid_file pid
-  for pid_file in "$dir"/run/client.rgw.pid "$dir"/run/osd.0.pid "$dir"/run/mon.a.pid; do
+  for pid_file in "$dir"/run/watch.pid "$dir"/run/client.rgw.pid "$dir"/run/osd.0.pid "$dir"/run/mon.a.pid; do
     [ -f "$pid_file" ] || continue
     pid=$(cat "$pid_file")
     if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
@@ -156,12 +159,18 @@ SLUICE_S3_ACCESS_KEY=$access_key
 SLUICE_S3_SECRET_KEY=$secret_key
 SLUICE_S3_REGION=us-east-1
 ENV
+  if [ -n "$owner" ]; then
+    # Detached from this script's output, so that whoever reads it sees its end now.
+    setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; rm -f "$3/run/watch.pid"; exec bash "$2" stop "$3"' \
+      watch "$owner" "$0" "$dir" </dev/null >/dev/null 2>&1 &
+    echo $! > "$dir/run/watch.pid"
+  fi
   echo "ceph-rgw: S3 on http://127.0.0.1:$rgw_port ($dir/s3.env)"
 }
 
 case "${1:-}" in
   install) install ;;
-  start) [ -n "${2:-}" ] || die "usage: $0 start DIR"; dir=$2; start ;;
+  start) [ -n "${2:-}" ] || die "usage: $0 start DIR [OWNER_PID]"; dir=$2; owner=${3:-}; start ;;
   stop) [ -n "${2:-}" ] || die "usage: $0 stop DIR"; dir=$2; [ -d "$dir" ] && stop_daemons; true ;;
-  *) die "usage: $0 install | start DIR | stop DIR" ;;
+  *) die "usage: $0 install | start DIR [OWNER_PID] | stop DIR" ;;
 esac

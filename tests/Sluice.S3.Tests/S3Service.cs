@@ -168,7 +168,11 @@ public sealed class S3Service : IAsyncLifetime
 
     private async Task<(int Exit, string Output)> RunScriptAsync(string command, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo("bash", [_script!, command, _clusterDirectory!])
+        // Started with this process as its owner, the cluster stops by itself if the test run is killed.
+        string[] arguments = command == "start"
+            ? [_script!, command, _clusterDirectory!, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]
+            : [_script!, command, _clusterDirectory!];
+        var start = new ProcessStartInfo("bash", arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
