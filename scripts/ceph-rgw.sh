@@ -23,11 +23,11 @@ install() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || die "installing ${missing[*]} needs apt-get (Debian or Ubuntu)"
   [ "$(id -u)" -eq 0 ] || die "installing ${missing[*]} needs root"
   export DEBIAN_FRONTEND=noninteractive
   apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # The packages enable systemd units for the default cluster; nothing here uses them.
   echo "ceph-rgw: installed ${missing[*]}"
 }
 
@@ -84,8 +84,8 @@ start() {
   local mon_port rgw_port fsid osd_uuid
   mon_port=$(free_port)
   rgw_port=$(free_port)
-  fsid=$(uuidgen)
-  osd_uuid=$(uuidgen)
+  fsid=$(cat /proc/sys/kernel/random/uuid)
+  osd_uuid=$(cat /proc/sys/kernel/random/uuid)
   conf="$dir/ceph.conf"
   cat > "$conf" <<CONF
 [global]

@@ -313,7 +313,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             Recovered();
             throw;
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException or TimeoutException
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException or TimeoutException
             || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             var reason = Describe(e);
