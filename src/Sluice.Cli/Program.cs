@@ -15,6 +15,7 @@ var root = new RootCommand("Sluice: event-driven document ingestion for AI")
     EvalCommand.Create(),
     BenchCommand.Create(),
     DlqCommand.Create(),
+    MigrateCommand.Create(),
 };
 
 var parse = root.Parse(args);
@@ -32,6 +33,12 @@ catch (CliException ex)
 {
     await Console.Error.WriteLineAsync($"sluice: {ex.Message}");
     return ex.ExitCode;
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+{
+    // A setting the host cannot run with: the reason, on one line, instead of a stack trace.
+    await Console.Error.WriteLineAsync($"sluice: invalid configuration: {ex.Message}");
+    return 2;
 }
 catch (OperationCanceledException ex) when (ex.InnerException is not TimeoutException)
 {

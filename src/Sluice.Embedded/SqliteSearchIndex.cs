@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Sluice.Core.Ports;
+using Sluice.Core.Search;
 using Sluice.Embedded.Internal.Index;
 using Sluice.Embedded.Internal.Stores;
 
@@ -40,7 +41,7 @@ public sealed class SqliteSearchIndex : ISearchIndex, IDisposable
     public async Task UpsertAsync(
         string tenant, string documentId, EmbedderInfo embedder, IReadOnlyList<IndexedChunk> chunks, CancellationToken cancellationToken = default)
     {
-        UpsertValidation.Validate(tenant, documentId, embedder, chunks);
+        SearchIndexArguments.CheckUpsert(tenant, documentId, embedder, chunks);
         await using var connection = await _file.OpenAsync(cancellationToken);
         var (change, rowIds) = await IndexWriter.ReplaceAsync(connection, tenant, documentId, embedder, chunks, cancellationToken);
         DocumentVectors? vectors = null;
@@ -71,19 +72,7 @@ public sealed class SqliteSearchIndex : ISearchIndex, IDisposable
 
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchQuery query, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        ArgumentException.ThrowIfNullOrEmpty(query.Tenant, nameof(query));
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.K, 1, nameof(query));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.K, _options.MaxResults, nameof(query));
-        if (query.Mode != SearchMode.Keyword && query.Vector is not { Length: > 0 })
-        {
-            throw new ArgumentException($"A {query.Mode.ToString().ToLowerInvariant()} search needs a query vector.", nameof(query));
-        }
-
-        if (!Enum.IsDefined(query.Mode))
-        {
-            throw new ArgumentException($"Unknown search mode {query.Mode}.", nameof(query));
-        }
+        SearchIndexArguments.CheckQuery(query, _options.MaxResults);
 
         for (var attempt = 1; ; attempt++)
         {

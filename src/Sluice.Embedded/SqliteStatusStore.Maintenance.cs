@@ -15,15 +15,15 @@ public sealed partial class SqliteStatusStore
     internal const string StaleAcceptedSql = """
         SELECT seq, id, tenant, file_name, content_type, format, source_json, accepted_at, revision
         FROM documents
-        WHERE state = 'Accepted' AND deleted_at IS NULL AND accepted_at < $before AND (accepted_at, seq) > ($afterAt, $afterSeq)
+        WHERE state = 'Accepted' AND deleted_at IS NULL AND published_at IS NULL AND accepted_at < $before AND (accepted_at, seq) > ($afterAt, $afterSeq)
         ORDER BY accepted_at, seq
         LIMIT $limit
         """;
 
     /// <inheritdoc />
     /// <remarks>
-    /// Reads the partial index <c>documents_still_accepted</c>, which holds only live accepted documents: its size
-    /// is the backlog that no stage has reported on yet, not the number of documents. The cursor is the last
+    /// Reads the partial index <c>documents_unpublished</c>, which holds only live accepted documents never marked
+    /// published: its size is what crashes left unpublished, not the backlog or the number of documents. The cursor is the last
     /// row's <c>(accepted_at, seq)</c>.
     /// </remarks>
     public async Task<Page<DocumentRecord>> ListStaleAcceptedAsync(
@@ -54,6 +54,14 @@ public sealed partial class SqliteStatusStore
         var next = rows.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $"{rows[^1].AcceptedAt}|{rows[^1].Seq}") : null;
         return new Page<DocumentRecord>([.. rows.Select(r => r.Record)], next);
     }
+
+    /// <inheritdoc />
+    public Task MarkPublishedAsync(string documentId, int revision, CancellationToken cancellationToken = default)
+        => _writes.RunAsync(
+            db => db.Execute(
+                "UPDATE documents SET published_at = $p2 WHERE id = $p0 AND revision = $p1 AND published_at IS NULL",
+                documentId, revision, Format(_time.GetUtcNow())),
+            cancellationToken);
 
     /// <inheritdoc />
     public async Task<StatusPruning> PruneAsync(DateTimeOffset appliedBefore, DateTimeOffset deletedBefore, CancellationToken cancellationToken = default)

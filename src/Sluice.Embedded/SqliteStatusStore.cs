@@ -53,7 +53,7 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
             created = db.Execute("""
                 UPDATE documents SET revision = revision + 1, deleted_at = NULL, file_name = $p1, content_type = $p2, format = $p3,
                     source_json = $p4, accepted_at = $p5, state = 'Accepted', error_stage = NULL, error_reason = NULL, chunks = NULL, updated_at = $p5,
-                    source_uri = $p6
+                    source_uri = $p6, published_at = NULL
                 WHERE id = $p0 AND deleted_at IS NOT NULL
                 """, document.Id, document.FileName, document.ContentType, document.Format, source, Format(document.AcceptedAt),
                 document.Source.Uri) == 1;
@@ -191,7 +191,12 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
 
         // In the same transaction as the tombstone: the blobs it leaves behind are queued for the collector, which
         // removes each one only after checking, in a transaction of its own, that no live document took it up again.
-        QueueGarbage(db, status.Document.Source);
+        // A document known only from its status events (its registration was lost) has no source address: nothing to queue.
+        if (status.Document.Source.Uri.Length > 0)
+        {
+            QueueGarbage(db, status.Document.Source);
+        }
+
         QueueOwnerGarbage(db, new BlobOwner(documentId, status.Document.Revision));
         var recorded = new List<BlobReference>();
         {

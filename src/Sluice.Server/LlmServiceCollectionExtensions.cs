@@ -1,7 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using Sluice.Core.Ports;
-using Sluice.Embedded;
 using Sluice.Processing;
 
 namespace Sluice.Server;
@@ -21,7 +20,7 @@ public static class LlmServiceCollectionExtensions
 
     /// <summary>
     /// With <c>Sluice:Summarizer=llm</c>: <see cref="LlmOptions"/> from <c>Sluice:Llm</c> (validated at start-up),
-    /// its guard, the summary cache (<c>llm-cache.db</c> under the data directory), the chat client, and
+    /// its guard, the chat client, the summary cache the stores adapter registers (<see cref="ILlmSummaryCache"/>), and
     /// <see cref="LlmSummarizer"/> as the <see cref="ISummarizer"/>. With <c>Sluice:Embedder=openai</c>: the remote
     /// embedder behind a guard of its own. Call it after the pipeline's registrations, which it overrides.
     /// </summary>
@@ -37,8 +36,6 @@ public static class LlmServiceCollectionExtensions
             services.AddKeyedSingleton(LlmKey, (sp, _) => new ProviderGuard(
                 "The LLM endpoint", sp.GetRequiredService<IOptions<LlmOptions>>().Value.ToGuardOptions(), sp.GetService<TimeProvider>()));
             services.AddKeyedSingleton(LlmKey, (sp, _) => LlmSummarizer.CreateChatClient(sp.GetRequiredService<IOptions<LlmOptions>>().Value));
-            services.AddSingleton<ILlmSummaryCache>(sp => new SqliteLlmSummaryCache(
-                Path.Combine(sp.GetRequiredService<IOptions<SluiceOptions>>().Value.DataDirectory, "llm-cache.db")));
             services.AddSingleton<ISummarizer>(sp => new LlmSummarizer(
                 sp.GetRequiredKeyedService<IChatClient>(LlmKey),
                 sp.GetRequiredService<IOptions<LlmOptions>>().Value,

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Sluice.Core.Health;
 using Sluice.Server.Api;
+using Sluice.Server.Dev;
 using Sluice.Server.Maintenance;
 
 namespace Sluice.Server;
@@ -74,8 +75,8 @@ public static class SluiceApp
         // Each readiness check logs its own failures; the health check service would log every failed probe again.
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
         builder.Services.TryAddSingleton<ReadinessSignals>();
-        builder.Services.AddSluiceEventLog(options);
-        builder.Services.AddSluiceEmbedded();
+        builder.Services.AddSluiceAdapters(options, builder.Configuration);
+        builder.Services.AddSluiceFaultInjection(builder.Configuration);
         builder.Services.AddSluicePipeline(options);
     }
 

@@ -1,18 +1,41 @@
 using System.ComponentModel.DataAnnotations;
+using Sluice.Core.Stages;
 
 namespace Sluice.Server;
 
 /// <summary>The <c>Sluice</c> configuration section.</summary>
-public sealed class SluiceOptions
+public sealed class SluiceOptions : IValidatableObject
 {
     public const string Section = "Sluice";
+
+    /// <summary>Why a <see cref="Stores"/> value is refused.</summary>
+    public const string StoresAllowed = "Sluice:Stores must be one of: embedded, postgres.";
+
+    /// <summary>Why a <see cref="Blobs"/> value is refused.</summary>
+    public const string BlobsAllowed = "Sluice:Blobs must be one of: files, s3.";
 
     /// <summary>
     /// The event log: <c>embedded</c> (a SQLite log under <see cref="DataDirectory"/>, the default) or <c>kafka</c>
     /// (Apache Kafka, configured under <c>Sluice:Kafka</c>).
     /// </summary>
-    [AllowedValues("embedded", "kafka")]
+    [AllowedValues("embedded", "kafka", ErrorMessage = "Sluice:Transport must be one of: embedded, kafka.")]
     public string Transport { get; set; } = "embedded";
+
+    /// <summary>
+    /// The stores (status, chunks, summaries, dead letters, search index, LLM summary cache, attempt journal):
+    /// <c>embedded</c> (SQLite files under <see cref="DataDirectory"/>, the default) or <c>postgres</c> (PostgreSQL with
+    /// pgvector, configured under <c>Sluice:Postgres</c>, which needs <c>ConnectionString</c>).
+    /// </summary>
+    [AllowedValues("embedded", "postgres", ErrorMessage = StoresAllowed)]
+    public string Stores { get; set; } = "embedded";
+
+    /// <summary>
+    /// The blob store (uploads and the stages' intermediate results): <c>files</c> (content-addressed files under
+    /// <see cref="DataDirectory"/>, settings under <c>Sluice:Files</c>; the default) or <c>s3</c> (an S3-compatible
+    /// store, configured under <c>Sluice:S3</c>).
+    /// </summary>
+    [AllowedValues("files", "s3", ErrorMessage = BlobsAllowed)]
+    public string Blobs { get; set; } = "files";
 
     /// <summary>Whether start-up creates missing topics (and waits for the event log until it can).</summary>
     public bool AutoCreateTopics { get; set; } = true;
@@ -127,4 +150,13 @@ public sealed class SluiceOptions
     /// </summary>
     [Range(1, 100)]
     public int MaxWorkerDeaths { get; set; } = 2;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (StageList.FirstOrDefault(name => StageCatalog.Find(name) is null) is { } unknown)
+        {
+            yield return new ValidationResult(
+                $"Sluice:Stages names an unknown stage '{unknown}'; known stages: {string.Join(", ", StageCatalog.Names)}.", [nameof(Stages)]);
+        }
+    }
 }

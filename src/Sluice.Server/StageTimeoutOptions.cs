@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Sluice.Processing.Stages;
+using Sluice.Core.Stages;
 
 namespace Sluice.Server;
 
@@ -37,7 +37,7 @@ public sealed class StageTimeoutOptions
     public TimeSpan StatusProjection { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The keys of the section: the stage names.</summary>
-    public static IReadOnlyList<string> Stages { get; } = [.. StageNames.Pipeline, StageNames.StatusProjection];
+    public static IReadOnlyList<string> Stages => StageCatalog.Names;
 
     /// <summary>Whether every key under <see cref="Section"/> names a stage (the binder ignores a typo silently).</summary>
     public static bool NamesOnlyStages(IConfiguration configuration)

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
 using Sluice.Embedded;
-using Sluice.Processing.Stages;
+using Sluice.Core.Stages;
 
 namespace Sluice.Cli.Tests;
 

@@ -42,6 +42,17 @@ public class CommandLineTests
     }
 
     [Fact]
+    public async Task Serve_WithUnknownStores_PrintsOneLineNamingTheAllowedValues_AndExits2()
+    {
+        await using var run = await SluiceProcess.RunAsync(
+            Timeout, new Dictionary<string, string> { ["Sluice__Stores"] = "mongodb" }, "serve", "--data-dir", Path.GetTempPath());
+
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("sluice: invalid configuration: Sluice:Stores must be one of: embedded, postgres.", line);
+    }
+
+    [Fact]
     public async Task Bootstrap_WithTheEmbeddedTransport_PrintsOneLineAndExits2()
     {
         await using var run = await SluiceProcess.RunAsync(Timeout, "serve", "--transport", "embedded", "--bootstrap", "kafka:9092");

@@ -90,9 +90,12 @@ public sealed class SluiceProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a command to completion and returns its exit code.</summary>
-    public static async Task<SluiceProcess> RunAsync(TimeSpan timeout, params string[] args)
+    public static Task<SluiceProcess> RunAsync(TimeSpan timeout, params string[] args) => RunAsync(timeout, environment: null, args);
+
+    /// <summary>Runs a command with extra environment variables to completion and returns its exit code.</summary>
+    public static async Task<SluiceProcess> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var process = Start(args);
+        var process = Start(environment, args);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         cts.CancelAfter(timeout);
         await process._process.WaitForExitAsync(cts.Token);

@@ -65,6 +65,33 @@ public class AcceptedRedriveTests
     }
 
     [Fact]
+    public async Task APublishedDocument_WaitingInABacklog_IsNeverPublishedAgain_EvenByTheNextProcess()
+    {
+        // A backlog: the document was published, but no stage has reported on it yet (no stage runs here), so it is
+        // still accepted long after the redrive's age. Every process starts its sweep from the beginning of the
+        // backlog, so under restarts it must tell a published document from one that never was.
+        var clock = new ManualClock(T0);
+        await using var host = await SluiceTestHost.StartAsync(
+            new Dictionary<string, string?> { ["Sluice:Redrive:Enabled"] = "false", ["Sluice:Stages"] = "" },
+            services => services.AddSingleton<TimeProvider>(clock));
+        var published = await host.AcceptAsync(Encoding.UTF8.GetBytes("Published at once, then stuck behind a long queue."), "queued.txt");
+        var crashed = await RegisterWithoutPublishingAsync(host, "crashed.txt", T0);
+        clock.Advance(TimeSpan.FromMinutes(10));
+        await using var producer = host.Services.GetRequiredService<IEventLog>().CreateProducer();
+
+        // Two processes, one after the other, each with a redrive of its own.
+        foreach (var _ in new[] { "first process", "next process" })
+        {
+            var redrive = ActivatorUtilities.CreateInstance<AcceptedRedrive>(host.Services);
+            await redrive.RedriveAsync(producer, Ct);
+        }
+
+        var submitted = (await host.ReadAllAsync(Topics.DocumentsSubmitted)).Select(r => r.Key).ToList();
+        Assert.Equal(1, submitted.Count(k => k == published.Id));
+        Assert.Equal(1, submitted.Count(k => k == crashed));
+    }
+
+    [Fact]
     public async Task StatusRetention_PrunesWithTheConfiguredAges()
     {
         var clock = new ManualClock(T0);

@@ -122,6 +122,7 @@ public sealed class DeadLetterReplayTests
         var store = host.Services.GetRequiredService<IDeadLetterStore>();
         var upkeep = new DeadLetterMaintenance(
             store,
+            host.Services.GetRequiredService<StoreErrors>(),
             Options.Create(new DeadLetterOptions { KeepReplayedFor = TimeSpan.FromDays(30), StaleReplayAfter = TimeSpan.FromMinutes(10) }),
             clock,
             NullLogger<DeadLetterMaintenance>.Instance);

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Sluice.Core.Health;
 using Sluice.Core.Ports;
 using Sluice.Embedded;
-using Sluice.Server.Hosting;
 
 namespace Sluice.Server.Tests;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Sluice.Cli.Client;
-using Microsoft.Extensions.Options;
-using Sluice.Embedded;
+using Sluice.Core.Ports;
+using Sluice.Server;
 
 namespace Sluice.Cli.Chaos;
 
@@ -25,15 +25,10 @@ internal static class ChaosAudit
     {
         var problems = new List<string>();
         int completed = 0, deadLettered = 0, failed = 0, lost = 0, duplicated = 0, leaked = 0, unexpected = 0;
-        var storeOptions = Options.Create(new SqliteStoreOptions
-        {
-            StatusPath = Path.Combine(dataDirectory, "status.db"),
-            ChunksPath = Path.Combine(dataDirectory, "chunks.db"),
-            SummariesPath = Path.Combine(dataDirectory, "summaries.db"),
-        });
-        var chunks = new SqliteChunkStore(storeOptions);
-        var summaries = new SqliteSummaryStore(storeOptions);
-        using var index = new SqliteSearchIndex(Options.Create(new SqliteSearchIndexOptions { Path = Path.Combine(dataDirectory, "search.db") }));
+        await using var stores = OpenStores(dataDirectory);
+        var chunks = stores.GetRequiredService<IChunkStore>();
+        var summaries = stores.GetRequiredService<ISummaryStore>();
+        var index = stores.GetRequiredService<ISearchIndex>();
 
         foreach (var document in documents.Where(d => d.Live))
         {
@@ -116,6 +111,22 @@ internal static class ChaosAudit
         return new ChaosReport(
             documents.Count, documents.Count(d => d.Id is not null), completed, deadLettered, failed, deleted.Count,
             lost, duplicated, leaked, unexpected, problems);
+    }
+
+    /// <summary>
+    /// The stores of the server's data directory, registered as the server registers them (the same selection and
+    /// adapters), so the audit reads what the server wrote whichever stores it ran on. Disposing it closes them.
+    /// </summary>
+    private static ServiceProvider OpenStores(string dataDirectory)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Sluice:DataDirectory"] = dataDirectory })
+            .Build();
+        var options = configuration.GetSection(SluiceOptions.Section).Get<SluiceOptions>() ?? new SluiceOptions();
+        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
+        services.AddSluiceStores(options, configuration);
+        return services.BuildServiceProvider();
     }
 
     private static List<(string Name, byte[] Content)> ReadFiles(string root)

@@ -128,7 +128,6 @@ internal static class ChaosBench
 
         if (!settings.Keep && report.Passed)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(work, recursive: true);
         }
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Sluice.Cli.Client;
-using Sluice.Processing.Stages;
+using Sluice.Core.Stages;
 using Sluice.Server;
 
 namespace Sluice.Cli.Commands;
@@ -39,7 +39,7 @@ internal static class HostCommands
         var host = new HostFlags();
         var stages = new Option<string>("--stage")
         {
-            Description = $"Stage(s) to run, comma-separated: {string.Join(", ", StageNames.Pipeline)}, {StageNames.StatusProjection}",
+            Description = $"Stage(s) to run, comma-separated: {string.Join(", ", StageCatalog.Names)}",
             Required = true,
         };
         var command = new Command("worker", "Run pipeline stages without the API; start several to scale a stage out") { stages };
@@ -79,9 +79,9 @@ internal static class HostCommands
 
     private static List<string> ParseStages(string value)
     {
-        var known = StageNames.Pipeline.Append(StageNames.StatusProjection).ToHashSet(StringComparer.Ordinal);
+        var known = StageCatalog.Names;
         var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
-        var unknown = names.Where(n => !known.Contains(n)).ToList();
+        var unknown = names.Where(n => StageCatalog.Find(n) is null).ToList();
         if (names.Count == 0 || unknown.Count > 0)
         {
             throw new CliException(

@@ -148,10 +148,18 @@ public interface IStatusStore
     Task<int> CountBlobGarbageAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Live documents still <see cref="DocumentState.Accepted"/> (no stage has reported on them) that were accepted
-    /// before <paramref name="acceptedBefore"/>, oldest first, after <paramref name="cursor"/>. A crash between
-    /// registering a document and publishing its <c>documents.submitted</c> event leaves it here; the redrive
-    /// publishes it again. Must stay cheap when the store holds millions of documents (it reads only accepted ones).
+    /// Notes that <paramref name="revision"/> of the document has its <c>documents.submitted</c> event in the log (the
+    /// outbox's "sent" mark): the redrive leaves it alone from now on, however long it waits in a backlog.
+    /// </summary>
+    Task MarkPublishedAsync(string documentId, int revision, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Live documents still <see cref="DocumentState.Accepted"/> (no stage has reported on them) and never marked
+    /// published (<see cref="MarkPublishedAsync"/>) that were accepted before <paramref name="acceptedBefore"/>, oldest
+    /// first, after <paramref name="cursor"/>. A crash between registering a document and publishing its
+    /// <c>documents.submitted</c> event leaves it here; the redrive publishes it again. A published document waiting
+    /// behind a long backlog is not here. Must stay cheap when the store holds millions of documents (it reads only
+    /// unpublished accepted ones).
     /// </summary>
     /// <remarks>
     /// Unlike other pages, <see cref="Page{T}.Next"/> is the position after the page's last document whenever the

@@ -14,7 +14,7 @@ public sealed class ChunkStage(IBlobStore blobs, IChunkStore chunks, TextChunker
 {
     public string Name => StageNames.Chunk;
 
-    public string InputTopic => Topics.DocumentsExtracted;
+    public string InputTopic => StageCatalog.Chunk.InputTopic;
 
     public async Task<StageResult> HandleAsync(StageContext context, CancellationToken cancellationToken = default)
     {

@@ -16,7 +16,7 @@ public sealed class EmbedStage(IBlobStore blobs, IEmbedder embedder, DocumentWri
 
     public string Name => StageNames.Embed;
 
-    public string InputTopic => Topics.ChunksCreated;
+    public string InputTopic => StageCatalog.Embed.InputTopic;
 
     public async Task<StageResult> HandleAsync(StageContext context, CancellationToken cancellationToken = default)
     {

@@ -15,7 +15,7 @@ public sealed class ExtractStage(IBlobStore blobs, IDocumentExtractor extractor,
 
     public string Name => StageNames.Extract;
 
-    public string InputTopic => Topics.DocumentsSubmitted;
+    public string InputTopic => StageCatalog.Extract.InputTopic;
 
     public async Task<StageResult> HandleAsync(StageContext context, CancellationToken cancellationToken = default)
     {

@@ -13,7 +13,7 @@ public sealed class IndexStage(IBlobStore blobs, ISearchIndex index, DocumentWri
 {
     public string Name => StageNames.Index;
 
-    public string InputTopic => Topics.ChunksEmbedded;
+    public string InputTopic => StageCatalog.Index.InputTopic;
 
     public async Task<StageResult> HandleAsync(StageContext context, CancellationToken cancellationToken = default)
     {

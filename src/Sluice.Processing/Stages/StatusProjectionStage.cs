@@ -1,4 +1,3 @@
-using Sluice.Core.Events;
 using Sluice.Core.Ports;
 using Sluice.Core.Stages;
 
@@ -9,7 +8,7 @@ public sealed class StatusProjectionStage(IStatusStore store) : IStage
 {
     public string Name => StageNames.StatusProjection;
 
-    public string InputTopic => Topics.DocumentsStatus;
+    public string InputTopic => StageCatalog.StatusProjection.InputTopic;
 
     public async Task<StageResult> HandleAsync(StageContext context, CancellationToken cancellationToken = default)
     {

@@ -13,7 +13,7 @@ public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISu
 {
     public string Name => StageNames.Summarize;
 
-    public string InputTopic => Topics.DocumentsExtracted;
+    public string InputTopic => StageCatalog.Summarize.InputTopic;
 
     public async Task<StageResult> HandleAsync(StageContext context, CancellationToken cancellationToken = default)
     {

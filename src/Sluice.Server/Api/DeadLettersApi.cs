@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
-using Sluice.Processing.Stages;
+using Sluice.Core.Stages;
 using Sluice.Server.DeadLetters;
 
 namespace Sluice.Server.Api;
@@ -85,9 +85,9 @@ public static partial class DeadLettersApi
 
     private static IResult StartReplay(ReplayJobs jobs, string? stage, int? limit)
     {
-        if (stage is not null && !StageNames.Pipeline.Contains(stage, StringComparer.Ordinal))
+        if (stage is not null && !StageCatalog.PipelineNames.Contains(stage, StringComparer.Ordinal))
         {
-            return TypedResults.Problem(statusCode: 400, title: "Bad stage", detail: $"stage must be one of {string.Join(", ", StageNames.Pipeline)}.");
+            return TypedResults.Problem(statusCode: 400, title: "Bad stage", detail: $"stage must be one of {string.Join(", ", StageCatalog.PipelineNames)}.");
         }
 
         if (limit is < 1)

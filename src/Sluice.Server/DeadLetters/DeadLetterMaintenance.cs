@@ -11,7 +11,7 @@ namespace Sluice.Server.DeadLetters;
 /// bound. Parked dead letters are never deleted here. Running it in several processes at once is harmless.
 /// </summary>
 public sealed partial class DeadLetterMaintenance(
-    IDeadLetterStore store, IOptions<DeadLetterOptions> options, TimeProvider time, ILogger<DeadLetterMaintenance> logger) : BackgroundService
+    IDeadLetterStore store, StoreErrors storeErrors, IOptions<DeadLetterOptions> options, TimeProvider time, ILogger<DeadLetterMaintenance> logger) : BackgroundService
 {
     /// <summary>One round; returns how many replays were returned to parked and how many replayed dead letters were deleted.</summary>
     public async Task<(int Returned, int Pruned)> RunOnceAsync(CancellationToken cancellationToken = default)
@@ -46,7 +46,7 @@ public sealed partial class DeadLetterMaintenance(
             {
                 return;
             }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+            catch (Exception ex) when (storeErrors.IsStoreFailure(ex))
             {
                 LogFailed(logger, ex);
             }

@@ -2,7 +2,7 @@ using System.Globalization;
 using Sluice.Core.Events;
 using Sluice.Core.Health;
 using Sluice.Core.Ports;
-using Sluice.Processing.Stages;
+using Sluice.Core.Stages;
 
 namespace Sluice.Server.DeadLetters;
 
@@ -29,7 +29,7 @@ public sealed partial class DeadLetterProjection(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        await using var consumer = log.CreateConsumer(new ConsumerSettings(Group, [.. StageNames.Pipeline.Select(Topics.DeadLetter)]));
+        await using var consumer = log.CreateConsumer(new ConsumerSettings(Group, [.. StageCatalog.DeadLetterTopics]));
         try
         {
             while (!stoppingToken.IsCancellationRequested)

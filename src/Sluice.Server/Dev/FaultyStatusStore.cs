@@ -57,6 +57,13 @@ public sealed class FaultyStatusStore(IStatusStore inner, string switchFile) : I
     public Task<int> CountBlobGarbageAsync(CancellationToken cancellationToken = default)
         => Run(() => inner.CountBlobGarbageAsync(cancellationToken));
 
+    public Task MarkPublishedAsync(string documentId, int revision, CancellationToken cancellationToken = default)
+        => Run(async () =>
+        {
+            await inner.MarkPublishedAsync(documentId, revision, cancellationToken);
+            return true;
+        });
+
     public Task<Page<DocumentRecord>> ListStaleAcceptedAsync(
         DateTimeOffset acceptedBefore, int limit, string? cursor = null, CancellationToken cancellationToken = default)
         => Run(() => inner.ListStaleAcceptedAsync(acceptedBefore, limit, cursor, cancellationToken));

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
-using Sluice.Core.Events;
 using Sluice.Core.Ports;
-using Sluice.Processing.Stages;
+using Sluice.Core.Stages;
 
 namespace Sluice.Server.Hosting;
 
@@ -40,20 +39,12 @@ public sealed partial class TopicProvisioner(
     public static IReadOnlyList<TimeSpan> DefaultRetryDelays => new SluiceOptions().RetryDelayList;
 
     /// <summary>
-    /// Sluice's topic set with <paramref name="partitions"/> partitions each: the event topics, and each pipeline
-    /// stage's retry topics (one per delay) and dead-letter topic.
+    /// Sluice's topic set with <paramref name="partitions"/> partitions each, as the stage catalogue derives it
+    /// (<see cref="StageCatalog.TopicSpecs"/>): the event topics, and each pipeline stage's retry topics (one per delay)
+    /// and dead-letter topic.
     /// </summary>
     public static IReadOnlyList<TopicSpec> Specs(int partitions, TimeSpan? retention = null, IReadOnlyList<TimeSpan>? retryDelays = null)
-    {
-        var keep = retention ?? Retention;
-        var stageTopics = StageNames.Pipeline.SelectMany(stage =>
-            (retryDelays ?? DefaultRetryDelays).Select(d => Topics.Retry(stage, d)).Distinct().Append(Topics.DeadLetter(stage)));
-        return
-        [
-            .. Topics.All.Select(t => new TopicSpec(t, partitions, keep) { Compacted = t == Topics.DocumentsStatus }),
-            .. stageTopics.Select(t => new TopicSpec(t, partitions, keep)),
-        ];
-    }
+        => StageCatalog.TopicSpecs(partitions, retention ?? Retention, retryDelays ?? DefaultRetryDelays);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

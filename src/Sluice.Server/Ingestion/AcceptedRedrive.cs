@@ -24,7 +24,7 @@ namespace Sluice.Server.Ingestion;
 /// </para>
 /// </remarks>
 public sealed partial class AcceptedRedrive(
-    IStatusStore statuses, IBlobStore blobs, IEventLog log, IOptions<RedriveOptions> options, TimeProvider time, ILogger<AcceptedRedrive> logger)
+    IStatusStore statuses, IBlobStore blobs, IEventLog log, StoreErrors storeErrors, IOptions<RedriveOptions> options, TimeProvider time, ILogger<AcceptedRedrive> logger)
     : BackgroundService
 {
     private string? _cursor;
@@ -50,7 +50,7 @@ public sealed partial class AcceptedRedrive(
             {
                 return;
             }
-            catch (Exception ex) when (ex is EventLogException or Microsoft.Data.Sqlite.SqliteException or IOException)
+            catch (Exception ex) when (ex is EventLogException || storeErrors.IsStoreFailure(ex))
             {
                 // Nothing was skipped: the place in the backlog only moves past documents once they are published.
                 LogUnavailable(logger, ex);
@@ -95,6 +95,7 @@ public sealed partial class AcceptedRedrive(
                     [.. documents.Select(d => EventRecords.ToRecord(Topics.DocumentsSubmitted, SubmittedEvent.For(d, now)))], cancellationToken);
                 foreach (var document in documents)
                 {
+                    await statuses.MarkPublishedAsync(document.Id, document.Revision, cancellationToken);
                     LogRedriven(logger, document.Id, now - document.AcceptedAt);
                 }
             }

@@ -97,6 +97,7 @@ public sealed partial class IngestionService(
                 "The upload was stored but the event log did not take it for processing. Retry the same upload; nothing is duplicated.");
         }
 
+        await MarkPublishedAsync(status.Document);
         LogAccepted(logger, id, name, source.Size, sniff.Format!);
         return created ? new IngestionOutcome.Accepted(status) : new IngestionOutcome.Existing(status);
     }
@@ -126,6 +127,23 @@ public sealed partial class IngestionService(
         }
     }
 
+    /// <summary>
+    /// The outbox's "sent" mark, so the redrive never publishes this revision again however long it waits in a backlog.
+    /// Not cancellable, and a failure does not fail the upload: its event is in the log, so the worst a missing mark
+    /// costs is one more (idempotent) publish by a redrive.
+    /// </summary>
+    private async Task MarkPublishedAsync(DocumentRecord document)
+    {
+        try
+        {
+            await statuses.MarkPublishedAsync(document.Id, document.Revision, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogMarkFailed(logger, ex, document.Id);
+        }
+    }
+
     public static IngestionOutcome.Rejected TooLarge(string name, long limit)
         => new(413, "Upload too large", $"'{name}' is larger than the limit of {limit:N0} bytes (Sluice:MaxUploadBytes).");
 
@@ -136,6 +154,9 @@ public sealed partial class IngestionService(
 
     [LoggerMessage(3, LogLevel.Information, "Waited for {Uri} to be removed with a deleted document before writing the same bytes again")]
     private static partial void LogRewritten(ILogger logger, string uri);
+
+    [LoggerMessage(4, LogLevel.Warning, "Published document {DocumentId} but could not mark it published; a redrive may publish it once more")]
+    private static partial void LogMarkFailed(ILogger logger, Exception exception, string documentId);
 
     [LoggerMessage(2, LogLevel.Error, "Could not publish document {DocumentId}")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, string documentId);

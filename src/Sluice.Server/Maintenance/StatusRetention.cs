@@ -10,7 +10,7 @@ namespace Sluice.Server.Maintenance;
 /// The first pass runs at start-up. Several processes pruning at once is harmless.
 /// </summary>
 public sealed partial class StatusRetention(
-    IStatusStore statuses, IOptions<RetentionOptions> options, TimeProvider time, ILogger<StatusRetention> logger) : BackgroundService
+    IStatusStore statuses, StoreErrors storeErrors, IOptions<RetentionOptions> options, TimeProvider time, ILogger<StatusRetention> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -27,7 +27,7 @@ public sealed partial class StatusRetention(
             {
                 return;
             }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+            catch (Exception ex) when (storeErrors.IsStoreFailure(ex))
             {
                 LogFailed(logger, ex);
                 await Task.Delay(settings.Interval, time, CancellationToken.None);

@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
-using Sluice.Processing.Stages;
+using Sluice.Core.Stages;
 using Sluice.Server.Api;
 
 namespace Sluice.Server.Tests.Deletion;

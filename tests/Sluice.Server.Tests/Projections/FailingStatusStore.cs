@@ -52,6 +52,9 @@ public sealed class FailingStatusStore(IStatusStore inner) : IStatusStore
 
     public Task<int> CountBlobGarbageAsync(CancellationToken cancellationToken = default) => inner.CountBlobGarbageAsync(cancellationToken);
 
+    public Task MarkPublishedAsync(string documentId, int revision, CancellationToken cancellationToken = default)
+        => inner.MarkPublishedAsync(documentId, revision, cancellationToken);
+
     public Task<Page<DocumentRecord>> ListStaleAcceptedAsync(DateTimeOffset acceptedBefore, int limit, string? cursor, CancellationToken cancellationToken = default)
         => inner.ListStaleAcceptedAsync(acceptedBefore, limit, cursor, cancellationToken);
 

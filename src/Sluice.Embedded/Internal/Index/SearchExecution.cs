@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Sluice.Core.Ports;
+using Sluice.Core.Search;
 
 namespace Sluice.Embedded.Internal.Index;
 
@@ -11,9 +12,6 @@ namespace Sluice.Embedded.Internal.Index;
 /// </summary>
 internal sealed class SearchExecution(SqliteConnection connection, VectorSnapshot snapshot, SearchQuery query)
 {
-    /// <summary>How deep each ranking goes before fusion.</summary>
-    public static int FusionDepth(int k) => Math.Max(50, 4 * k);
-
     public async Task<IReadOnlyList<SearchHit>> RunAsync(CancellationToken cancellationToken = default)
     {
         switch (query.Mode)
@@ -33,7 +31,7 @@ internal sealed class SearchExecution(SqliteConnection connection, VectorSnapsho
 
     private async Task<IReadOnlyList<SearchHit>> HybridAsync(CancellationToken cancellationToken)
     {
-        var depth = FusionDepth(query.K);
+        var depth = RankFusion.Depth(query.K);
         var vector = Vector(depth);
         var keyword = await KeywordAsync(depth, cancellationToken);
         var fused = RankFusion.Fuse([.. vector.Select(m => m.ChunkId)], [.. keyword.Select(h => h.ChunkId)]).Take(query.K).ToList();

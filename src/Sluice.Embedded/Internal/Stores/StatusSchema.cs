@@ -10,6 +10,7 @@ internal static class StatusSchema
         ("stages", "next_attempt_at", "TEXT"),
         ("stages", "error_type", "TEXT"),
         ("documents", "source_uri", "TEXT"),
+        ("documents", "published_at", "TEXT"),
     ];
 
     /// <summary>
@@ -42,6 +43,9 @@ internal static class StatusSchema
             backfill.CommandText = """
                 UPDATE documents SET source_uri = json_extract(source_json, '$.uri') WHERE source_uri IS NULL;
                 CREATE INDEX IF NOT EXISTS documents_by_source ON documents (source_uri) WHERE deleted_at IS NULL;
+                DROP INDEX IF EXISTS documents_still_accepted;
+                CREATE INDEX IF NOT EXISTS documents_unpublished ON documents (accepted_at)
+                    WHERE state = 'Accepted' AND deleted_at IS NULL AND published_at IS NULL;
                 """;
             backfill.ExecuteNonQuery();
         }
@@ -100,8 +104,8 @@ internal static class StatusSchema
             event_id TEXT PRIMARY KEY,
             applied_at TEXT NOT NULL
         ) WITHOUT ROWID;
-        -- Housekeeping reads only what it needs: the accepted backlog (redrive), tombstones and old event ids (pruning).
-        CREATE INDEX IF NOT EXISTS documents_still_accepted ON documents (accepted_at) WHERE state = 'Accepted' AND deleted_at IS NULL;
+        -- Housekeeping reads only what it needs: accepted documents never published (redrive), tombstones and old
+        -- event ids (pruning). The redrive's index is made by Upgrade, once the published_at column exists.
         CREATE INDEX IF NOT EXISTS documents_deleted ON documents (deleted_at) WHERE deleted_at IS NOT NULL;
         CREATE INDEX IF NOT EXISTS applied_events_by_time ON applied_events (applied_at);
         """;

@@ -1,7 +1,6 @@
 using Sluice.Core.Health;
-using Sluice.Embedded;
 
-namespace Sluice.Server.Hosting;
+namespace Sluice.Embedded;
 
 /// <summary>
 /// Hands the embedded log's retention losses (the hard cap deleted records a consumer group had not read) to the

@@ -1,6 +1,6 @@
-namespace Sluice.Processing.Stages;
+namespace Sluice.Core.Stages;
 
-/// <summary>Names of the pipeline stages; each is also the stage's consumer group.</summary>
+/// <summary>Names of the stages; each is also the stage's consumer group. What each stage is: <see cref="StageCatalog"/>.</summary>
 public static class StageNames
 {
     public const string Extract = "extract";
@@ -11,5 +11,5 @@ public static class StageNames
     public const string StatusProjection = "status-projection";
 
     /// <summary>The stages a document passes through, in order; all must succeed for it to be completed.</summary>
-    public static IReadOnlyList<string> Pipeline { get; } = [Extract, Chunk, Embed, Index, Summarize];
+    public static IReadOnlyList<string> Pipeline => StageCatalog.PipelineNames;
 }

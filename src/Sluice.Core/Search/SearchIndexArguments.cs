@@ -1,0 +1,68 @@
+using Sluice.Core.Ports;
+
+namespace Sluice.Core.Search;
+
+/// <summary>
+/// Argument checks shared by every <see cref="ISearchIndex"/>, made before anything is read or written, so that
+/// every backend refuses the same bad input with the same message.
+/// </summary>
+public static class SearchIndexArguments
+{
+    /// <summary>Largest number of results a query may ask for (the search API's bound).</summary>
+    public const int MaxResults = 1000;
+
+    /// <summary>
+    /// An upsert: every chunk belongs to the document, appears once, and has a vector of the embedder's dimension
+    /// (so a document is never indexed with a mix of embedders or dimensions).
+    /// </summary>
+    public static void CheckUpsert(string tenant, string documentId, EmbedderInfo embedder, IReadOnlyList<IndexedChunk> chunks)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        ArgumentException.ThrowIfNullOrEmpty(documentId);
+        ArgumentNullException.ThrowIfNull(embedder);
+        ArgumentNullException.ThrowIfNull(chunks);
+        if (embedder.Dimensions < 1)
+        {
+            throw new ArgumentException($"Embedder {embedder} declares {embedder.Dimensions} dimensions.", nameof(embedder));
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (chunk, vector) in chunks)
+        {
+            ArgumentNullException.ThrowIfNull(chunk, nameof(chunks));
+            if (chunk.DocumentId != documentId)
+            {
+                throw new ArgumentException($"Chunk {chunk.Id} belongs to document {chunk.DocumentId}, not {documentId}.", nameof(chunks));
+            }
+
+            if (vector is null || vector.Length != embedder.Dimensions)
+            {
+                throw new ArgumentException(
+                    $"Chunk {chunk.Id} has a vector of {vector?.Length ?? 0} dimensions; embedder {embedder} produces {embedder.Dimensions}.", nameof(chunks));
+            }
+
+            if (!ids.Add(chunk.Id))
+            {
+                throw new ArgumentException($"Chunk {chunk.Id} appears twice in document {documentId}.", nameof(chunks));
+            }
+        }
+    }
+
+    /// <summary>A query: a tenant, 1..<paramref name="maxResults"/> results, a known mode, and a vector unless keyword.</summary>
+    public static void CheckQuery(SearchQuery query, int maxResults = MaxResults)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentException.ThrowIfNullOrEmpty(query.Tenant, nameof(query));
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.K, 1, nameof(query));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.K, maxResults, nameof(query));
+        if (query.Mode != SearchMode.Keyword && query.Vector is not { Length: > 0 })
+        {
+            throw new ArgumentException($"A {query.Mode.ToString().ToLowerInvariant()} search needs a query vector.", nameof(query));
+        }
+
+        if (!Enum.IsDefined(query.Mode))
+        {
+            throw new ArgumentException($"Unknown search mode {query.Mode}.", nameof(query));
+        }
+    }
+}

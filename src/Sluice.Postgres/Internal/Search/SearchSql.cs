@@ -1,0 +1,58 @@
+namespace Sluice.Postgres.Internal.Search;
+
+/// <summary>
+/// The statements of a search. Every value is a parameter; the only things written into the text are the vector
+/// dimension (an integer: the cast <c>vector(n)</c> must match the dimension's index expression) and which filters
+/// apply (separate statements, so each gets a plan that uses the index its filter needs). Ties are broken by chunk id
+/// in byte order (<c>COLLATE "C"</c>), as the embedded index breaks them (ordinal), whatever the database's collation.
+/// </summary>
+internal static class SearchSql
+{
+    /// <summary>The hit columns, in the order <see cref="HitReader"/> reads them, before the score.</summary>
+    public const string Columns = "chunk_id, document_id, idx, text, start_offset, end_offset, page";
+
+    /// <summary>
+    /// The search's HNSW settings, for its transaction only: iterative scans (pgvector 0.8) go on through the graph
+    /// until enough rows pass the tenant and document filters, in relaxed order (the nearest query re-sorts).
+    /// Parameters: ef_search, max_scan_tuples.
+    /// </summary>
+    public const string Settings = """
+        SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
+               set_config('hnsw.ef_search', $1, true),
+               set_config('hnsw.max_scan_tuples', $2, true)
+        """;
+
+    /// <summary>Rows of the chunks with these ids. Parameter: chunk ids.</summary>
+    public const string Rows = $"SELECT {Columns} FROM search_chunks WHERE chunk_id = ANY($1)";
+
+    /// <summary>
+    /// The nearest chunks by cosine distance, nearest first; the last column is the distance. Parameters: query vector,
+    /// tenant, limit, and with <paramref name="byDocument"/> the document ids. The inner query is what the HNSW index
+    /// answers (in relaxed order); the outer one puts the rows in exact order.
+    /// </summary>
+    public static string Nearest(int dimensions, bool byDocument, bool idsOnly) => $"""
+        WITH nearest AS MATERIALIZED (
+            SELECT {(idsOnly ? "chunk_id" : Columns)}, {VectorIndexes.Distance(dimensions, "$1")} AS distance
+            FROM search_chunks
+            WHERE dimensions = {dimensions} AND tenant = $2{(byDocument ? " AND document_id = ANY($4)" : string.Empty)}
+            ORDER BY {VectorIndexes.OrderBy(dimensions, "$1")}
+            LIMIT $3)
+        SELECT * FROM nearest ORDER BY distance, chunk_id COLLATE "C"
+        """;
+
+    /// <summary>
+    /// Chunks matching any of the words, best first by cover density (<c>ts_rank_cd</c>, divided by 1 + the log of the
+    /// chunk's length); the last column is the score. Parameters: words, tenant, limit, and with
+    /// <paramref name="byDocument"/> the document ids. The query is built from the words once (an init plan), so the
+    /// GIN index can answer the match.
+    /// </summary>
+    public static string Keyword(bool byDocument, bool idsOnly) => $"""
+        WITH q AS MATERIALIZED (
+            SELECT tsquery_or_agg(plainto_tsquery('sluice_text', word)) AS query FROM unnest($1::text[]) AS word)
+        SELECT {(idsOnly ? "chunk_id" : Columns)}, ts_rank_cd(keywords, (SELECT query FROM q), 1)::float8 AS score
+        FROM search_chunks
+        WHERE keywords @@ (SELECT query FROM q) AND tenant = $2{(byDocument ? " AND document_id = ANY($4)" : string.Empty)}
+        ORDER BY score DESC, chunk_id COLLATE "C"
+        LIMIT $3
+        """;
+}
