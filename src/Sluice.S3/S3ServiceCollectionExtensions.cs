@@ -28,6 +28,7 @@ public static class S3ServiceCollectionExtensions
             sp.GetRequiredService<ReadinessSignals>(),
             sp.GetService<TimeProvider>()));
         services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<S3BlobStore>());
+        services.AddSingleton<IStoreErrorClassifier, S3ErrorClassifier>();
         services.AddHostedService<S3BucketCreation>();
         return services;
     }

@@ -3,6 +3,7 @@ using Sluice.Embedded;
 using Sluice.Core.Stages;
 using Sluice.Kafka;
 using Sluice.Postgres;
+using Sluice.S3;
 
 namespace Sluice.Server;
 
@@ -21,9 +22,6 @@ public static class SluiceAdapters
 
     /// <summary>The section of the PostgreSQL stores' settings.</summary>
     public const string PostgresSection = "Sluice:Postgres";
-
-    /// <summary>The section of the S3 blob store's settings.</summary>
-    public const string S3Section = "Sluice:S3";
 
     /// <summary>
     /// The event log: the embedded SQLite log under <see cref="SluiceOptions.DataDirectory"/> (settings under
@@ -50,8 +48,7 @@ public static class SluiceAdapters
                 services.AddOptions<FileBlobStoreOptions>().Bind(configuration.GetSection("Sluice:Blobs"));
                 return services.AddSluiceFileBlobs(options.DataDirectory, configuration.GetSection(FilesSection));
             case "s3":
-                // Hook: services.AddSluiceS3(configuration.GetSection(S3Section)) once Sluice.S3 is referenced.
-                throw NotBuiltIn("Sluice:Blobs=s3", "Sluice.S3", "Sluice:Blobs=files");
+                return services.AddSluiceS3();
             default:
                 throw Unservable(SluiceOptions.BlobsAllowed);
         }
@@ -86,10 +83,6 @@ public static class SluiceAdapters
     /// <summary>Every adapter <paramref name="options"/> selects: the event log, the blob store and the stores.</summary>
     public static IServiceCollection AddSluiceAdapters(this IServiceCollection services, SluiceOptions options, IConfiguration configuration)
         => services.AddSluiceEventLog(options, configuration).AddSluiceBlobs(options, configuration).AddSluiceStores(options, configuration);
-
-    /// <summary>A selection this host has no adapter for.</summary>
-    private static OptionsValidationException NotBuiltIn(string selection, string adapter, string instead)
-        => Unservable($"{selection} is not built into this host yet (the {adapter} adapter is not referenced); use {instead}.");
 
     private static OptionsValidationException Unservable(string reason)
         => new(Options.DefaultName, typeof(SluiceOptions), [reason]);

@@ -99,14 +99,21 @@ public sealed class AdapterSelectionTests : IDisposable
         Assert.True(services.GetRequiredService<StoreErrors>().IsStoreFailure(new Npgsql.NpgsqlException("connection refused")));
     }
 
-    [Theory]
-    [InlineData("Sluice:Blobs", "s3", "Sluice:Blobs=s3 is not built into this host yet")]
-    public async Task AnAdapterThisHostDoesNotCarry_FailsAtStart_InsteadOfRunningOnAnotherStore(string key, string value, string reason)
+    [Fact]
+    public void S3Blobs_RegisterTheS3Store_AndItsErrorClassifier_WithoutTouchingTheService()
     {
-        var error = await StartFailsAsync(new() { [key] = value, ["Sluice:Postgres:ConnectionString"] = "Host=db;Database=sluice" });
+        var builder = SluiceApp.CreateBuilder([], Settings(new()
+        {
+            ["Sluice:Blobs"] = "s3",
+            ["Sluice:S3:ServiceUrl"] = "http://127.0.0.1:1",
+            ["Sluice:S3:Bucket"] = "sluice",
+        }));
+        builder.Host.UseDefaultServiceProvider(o => o.ValidateOnBuild = true);
+        using var app = builder.Build();
 
-        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("Host=db", error.Message, StringComparison.Ordinal);
+        Assert.IsType<Sluice.S3.S3BlobStore>(app.Services.GetRequiredService<IBlobStore>());
+        Assert.IsType<SqliteStatusStore>(app.Services.GetRequiredService<IStatusStore>());
+        Assert.True(app.Services.GetRequiredService<StoreErrors>().IsStoreFailure(new Amazon.S3.AmazonS3Exception("SlowDown")));
     }
 
     [Fact]

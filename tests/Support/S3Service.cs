@@ -2,9 +2,9 @@ using System.Diagnostics;
 using Amazon.S3;
 using Amazon.S3.Model;
 
-[assembly: AssemblyFixture(typeof(Sluice.S3.Tests.S3Service))]
+using Sluice.S3;
 
-namespace Sluice.S3.Tests;
+namespace Sluice.Testing;
 
 /// <summary>
 /// The S3 service the whole test run shares, set up once: the one <c>SLUICE_S3_SERVICE_URL</c> (with
@@ -56,7 +56,7 @@ public sealed class S3Service : IAsyncLifetime
         => new(Microsoft.Extensions.Options.Options.Create(Options(prefix, tempDirectory, bucket)));
 
     /// <summary>A raw client on the service, to look behind a store's back.</summary>
-    public AmazonS3Client Client() => Internal.S3Clients.Create(Options(""));
+    public AmazonS3Client Client() => Sluice.S3.Internal.S3Clients.Create(Options(""));
 
     public async ValueTask InitializeAsync()
     {
