@@ -23,15 +23,21 @@ internal static class TransportBench
     {
         var folder = new Option<string>("--folder") { Description = "Folder of documents to ingest (recursive)", Required = true };
         var partitions = new Option<int>("--partitions") { Description = "Partitions per topic (default 6)", DefaultValueFactory = _ => 6 };
-        var command = new Command("transports", "Documents/s and event-log cost of the same folder on the embedded log and on Kafka (mock cluster)")
+        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string: adds a run on Kafka + PostgreSQL + S3 (with --s3-bucket)" };
+        var s3Url = new Option<string?>("--s3-url") { Description = "S3 endpoint for that run (Ceph RGW, MinIO; empty: AWS)" };
+        var s3Bucket = new Option<string?>("--s3-bucket") { Description = "S3 bucket for that run (must exist)" };
+        var command = new Command("transports", "Documents/s, event-log and store cost of the same folder on the embedded log, on Kafka (mock cluster), and on Kafka + PostgreSQL + S3")
         {
-            folder, partitions,
+            folder, partitions, postgres, s3Url, s3Bucket,
         };
-        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(folder)!, result.GetValue(partitions), cancellationToken));
+        command.SetAction((result, cancellationToken) => RunAsync(
+            result.GetValue(folder)!, result.GetValue(partitions), result.GetValue(postgres), result.GetValue(s3Url), result.GetValue(s3Bucket),
+            cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string folder, int partitions, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(
+        string folder, int partitions, string? postgres, string? s3Url, string? s3Bucket, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(folder))
         {
@@ -42,17 +48,51 @@ internal static class TransportBench
         Console.WriteLine($"{files.Count} documents, {partitions} partitions per topic");
         Console.WriteLine("| log | documents/s | completed | ack p50 / p99 ms | publishes | records | publish p50 / p99 ms | log wait per document ms |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
-        var failed = 0;
-        foreach (var transport in new[] { "embedded", "kafka" })
+        var runs = new List<Run> { new("embedded (SQLite)", "embedded", null), new("Kafka (mock cluster, 3 brokers)", "kafka", null) };
+        if (postgres is not null && s3Bucket is not null)
         {
-            failed += await RunOnceAsync(transport, files, partitions, cancellationToken);
+            // Credentials from the SDK's chain (AWS_ACCESS_KEY_ID, ...) or SLUICE_S3_ACCESS_KEY / SLUICE_S3_SECRET_KEY.
+            var networked = new Dictionary<string, string?>
+            {
+                ["Sluice:Stores"] = "postgres",
+                ["Sluice:Postgres:ConnectionString"] = postgres,
+                ["Sluice:Postgres:Schema"] = "bench_" + Guid.NewGuid().ToString("N")[..8],
+                ["Sluice:Blobs"] = "s3",
+                ["Sluice:S3:ServiceUrl"] = s3Url,
+                ["Sluice:S3:Bucket"] = s3Bucket,
+                ["Sluice:S3:Prefix"] = "bench-" + Guid.NewGuid().ToString("N")[..8] + "/",
+                ["Sluice:S3:AccessKey"] = Environment.GetEnvironmentVariable("SLUICE_S3_ACCESS_KEY"),
+                ["Sluice:S3:SecretKey"] = Environment.GetEnvironmentVariable("SLUICE_S3_SECRET_KEY"),
+            };
+            runs.Add(new("Kafka (mock) + PostgreSQL + S3", "kafka", networked));
+        }
+
+        var failed = 0;
+        var timings = new List<(string Name, StoreTimings Timings)>();
+        foreach (var run in runs)
+        {
+            var stores = new StoreTimings();
+            failed += await RunOnceAsync(run, files, partitions, stores, cancellationToken);
+            timings.Add((run.Name, stores));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("Time in each store, summed over every call of every stage and the API, per document (ms):");
+        Console.WriteLine("| run | status | blobs | chunks | search index | summaries |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- |");
+        foreach (var (name, stores) in timings)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {stores.Milliseconds("status") / files.Count:F1} | {stores.Milliseconds("blobs") / files.Count:F1} | " +
+                $"{stores.Milliseconds("chunks") / files.Count:F1} | {stores.Milliseconds("index") / files.Count:F1} | {stores.Milliseconds("summaries") / files.Count:F1} |"));
         }
 
         return failed > 0 ? 1 : 0;
     }
 
-    private static async Task<int> RunOnceAsync(string transport, List<string> files, int partitions, CancellationToken cancellationToken)
+    private static async Task<int> RunOnceAsync(Run run, List<string> files, int partitions, StoreTimings stores, CancellationToken cancellationToken)
     {
+        var transport = run.Transport;
         var data = Path.Combine(Path.GetTempPath(), "sluice-bench-" + Guid.NewGuid().ToString("N"));
         using var cluster = transport == "kafka" ? KafkaMockCluster.Start(brokers: 3) : null;
         var overrides = new Dictionary<string, string?>
@@ -71,6 +111,11 @@ internal static class TransportBench
             overrides["Sluice:Kafka:BootstrapServers"] = cluster.BootstrapServers;
         }
 
+        foreach (var (key, value) in run.Settings ?? new Dictionary<string, string?>())
+        {
+            overrides[key] = value;
+        }
+
         var builder = SluiceApp.CreateBuilder([], overrides);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -78,6 +123,11 @@ internal static class TransportBench
         var registration = builder.Services.Last(d => d.ServiceType == typeof(IEventLog));
         builder.Services.Remove(registration);
         builder.Services.AddSingleton<IEventLog>(sp => new TimedEventLog((IEventLog)registration.ImplementationFactory!(sp), measured));
+        builder.Services.Decorate<IStatusStore>((_, inner) => stores.Wrap(inner, "status"));
+        builder.Services.Decorate<IBlobStore>((_, inner) => stores.Wrap(inner, "blobs"));
+        builder.Services.Decorate<IChunkStore>((_, inner) => stores.Wrap(inner, "chunks"));
+        builder.Services.Decorate<ISearchIndex>((_, inner) => stores.Wrap(inner, "index"));
+        builder.Services.Decorate<ISummaryStore>((_, inner) => stores.Wrap(inner, "summaries"));
 
         await using var app = builder.Build();
         app.MapSluice();
@@ -114,7 +164,7 @@ internal static class TransportBench
         var sortedAcks = acks.Order().ToArray();
         var publishes = measured.Latencies();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {(transport == "kafka" ? "Kafka (mock cluster, 3 brokers)" : "embedded (SQLite)")} | {files.Count / seconds:F1} | {completed}/{files.Count} | " +
+            $"| {run.Name} | {files.Count / seconds:F1} | {completed}/{files.Count} | " +
             $"{Percentile(sortedAcks, 0.5):F1} / {Percentile(sortedAcks, 0.99):F1} | {publishes.Length} | {measured.Records} | " +
             $"{Percentile(publishes, 0.5):F1} / {Percentile(publishes, 0.99):F1} | {publishes.Sum() / Math.Max(1, files.Count):F1} |"));
         try
@@ -127,6 +177,9 @@ internal static class TransportBench
 
         return files.Count - completed;
     }
+
+    /// <summary>One configuration of the folder's run: its name, its event log, and the settings that choose its stores.</summary>
+    private sealed record Run(string Name, string Transport, IReadOnlyDictionary<string, string?>? Settings);
 
     private static double Percentile(double[] sorted, double p)
         => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
