@@ -25,7 +25,7 @@ internal static class TransportBench
         var partitions = new Option<int>("--partitions") { Description = "Partitions per topic (default 6)", DefaultValueFactory = _ => 6 };
         var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string: adds a run on Kafka + PostgreSQL + S3 (with --s3-bucket)" };
         var s3Url = new Option<string?>("--s3-url") { Description = "S3 endpoint for that run (Ceph RGW, MinIO; empty: AWS)" };
-        var s3Bucket = new Option<string?>("--s3-bucket") { Description = "S3 bucket for that run (must exist)" };
+        var s3Bucket = new Option<string?>("--s3-bucket") { Description = "S3 bucket for that run (created when missing)" };
         var command = new Command("transports", "Documents/s, event-log and store cost of the same folder on the embedded log, on Kafka (mock cluster), and on Kafka + PostgreSQL + S3")
         {
             folder, partitions, postgres, s3Url, s3Bucket,
@@ -60,6 +60,7 @@ internal static class TransportBench
                 ["Sluice:Blobs"] = "s3",
                 ["Sluice:S3:ServiceUrl"] = s3Url,
                 ["Sluice:S3:Bucket"] = s3Bucket,
+                ["Sluice:S3:CreateBucket"] = "true",
                 ["Sluice:S3:Prefix"] = "bench-" + Guid.NewGuid().ToString("N")[..8] + "/",
                 ["Sluice:S3:AccessKey"] = Environment.GetEnvironmentVariable("SLUICE_S3_ACCESS_KEY"),
                 ["Sluice:S3:SecretKey"] = Environment.GetEnvironmentVariable("SLUICE_S3_SECRET_KEY"),
