@@ -11,7 +11,7 @@ namespace Sluice.Conformance;
 /// </summary>
 public abstract partial class BlobStoreConformance : IAsyncDisposable
 {
-    private readonly List<IBlobStore> _stores = [];
+    private readonly OwnedResources _stores = new();
 
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -23,20 +23,7 @@ public abstract partial class BlobStoreConformance : IAsyncDisposable
 
     public virtual async ValueTask DisposeAsync()
     {
-        foreach (var store in _stores)
-        {
-            switch (store)
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync();
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
-        }
-
-        _stores.Clear();
+        await _stores.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 

@@ -9,27 +9,14 @@ namespace Sluice.Conformance;
 /// </summary>
 public abstract class ChunkStoreConformance : IAsyncDisposable
 {
-    private readonly List<object> _resources = [];
+    private readonly OwnedResources _resources = new();
     private readonly string _prefix = Guid.NewGuid().ToString("N")[..12];
 
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public virtual async ValueTask DisposeAsync()
     {
-        for (var i = _resources.Count - 1; i >= 0; i--)
-        {
-            switch (_resources[i])
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync();
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
-        }
-
-        _resources.Clear();
+        await _resources.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 

@@ -10,7 +10,7 @@ namespace Sluice.Conformance;
 public abstract class DeadLetterStoreConformance : IAsyncDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private readonly List<object> _resources = [];
+    private readonly OwnedResources _resources = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -18,20 +18,7 @@ public abstract class DeadLetterStoreConformance : IAsyncDisposable
 
     public virtual async ValueTask DisposeAsync()
     {
-        foreach (var resource in Enumerable.Reverse(_resources))
-        {
-            switch (resource)
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync();
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
-        }
-
-        _resources.Clear();
+        await _resources.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 

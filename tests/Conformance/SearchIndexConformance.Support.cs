@@ -10,7 +10,7 @@ namespace Sluice.Conformance;
 /// </summary>
 public abstract partial class SearchIndexConformance : IAsyncDisposable
 {
-    private readonly List<object> _resources = [];
+    private readonly OwnedResources _resources = new();
     private readonly string _prefix = Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>Vector length the backend stores (a pgvector column has a fixed one).</summary>
@@ -25,20 +25,7 @@ public abstract partial class SearchIndexConformance : IAsyncDisposable
 
     public virtual async ValueTask DisposeAsync()
     {
-        for (var i = _resources.Count - 1; i >= 0; i--)
-        {
-            switch (_resources[i])
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync();
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
-        }
-
-        _resources.Clear();
+        await _resources.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 

@@ -15,7 +15,7 @@ public abstract partial class StatusStoreConformance : IAsyncDisposable
     protected static readonly string[] Pipeline = ["extract", "chunk"];
     protected static readonly BlobReference Source = Blob("source", 'a');
 
-    private readonly List<object> _resources = [];
+    private readonly OwnedResources _resources = new();
     private int _sequence;
 
     protected FakeTimeProvider Clock { get; } = new(T0);
@@ -24,20 +24,7 @@ public abstract partial class StatusStoreConformance : IAsyncDisposable
 
     public virtual async ValueTask DisposeAsync()
     {
-        for (var i = _resources.Count - 1; i >= 0; i--)
-        {
-            switch (_resources[i])
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync();
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
-        }
-
-        _resources.Clear();
+        await _resources.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 
