@@ -41,17 +41,28 @@ internal static class SearchSql
         """;
 
     /// <summary>
-    /// Chunks matching any of the words, best first by cover density (<c>ts_rank_cd</c>, divided by 1 + the log of the
-    /// chunk's length); the last column is the score. Parameters: words, tenant, limit, and with
-    /// <paramref name="byDocument"/> the document ids. The query is built from the words once (an init plan), so the
-    /// GIN index can answer the match.
+    /// Chunks matching any of the words, best first by a BM25-like score: for each distinct word, its inverse document
+    /// frequency over the tenant's chunks (BM25's <c>ln(1 + (N - df + 0.5) / (df + 0.5))</c>, counted through the GIN
+    /// index) times how well the chunk matches it (<c>ts_rank</c>, which saturates with the word's count, divided by
+    /// 1 + the log of the chunk's length); the last column is the score. Without the rarity weight, common words
+    /// outvoted rare ones (SciFact nDCG@10 0.42 against the embedded index's 0.69). Parameters: words, tenant, limit,
+    /// and with <paramref name="byDocument"/> the document ids. The queries are built from the words once, so the GIN
+    /// index answers every match.
     /// </summary>
     public static string Keyword(bool byDocument, bool idsOnly) => $"""
-        WITH q AS MATERIALIZED (
-            SELECT tsquery_or_agg(plainto_tsquery('sluice_text', word)) AS query FROM unnest($1::text[]) AS word)
-        SELECT {(idsOnly ? "chunk_id" : Columns)}, ts_rank_cd(keywords, (SELECT query FROM q), 1)::float8 AS score
-        FROM search_chunks
-        WHERE keywords @@ (SELECT query FROM q) AND tenant = $2{(byDocument ? " AND document_id = ANY($4)" : string.Empty)}
+        WITH terms AS MATERIALIZED (
+            SELECT DISTINCT plainto_tsquery('sluice_text', word) AS query FROM unnest($1::text[]) AS word),
+        weighted AS MATERIALIZED (
+            SELECT t.query, ln(1 + (n.total - df.df + 0.5) / (df.df + 0.5)) AS idf
+            FROM terms t
+            CROSS JOIN (SELECT count(*)::float8 AS total FROM search_chunks WHERE tenant = $2) n
+            CROSS JOIN LATERAL (SELECT count(*)::float8 AS df FROM search_chunks s WHERE s.tenant = $2 AND s.keywords @@ t.query) df
+            WHERE numnode(t.query) > 0),
+        q AS MATERIALIZED (SELECT tsquery_or_agg(query) AS query FROM weighted)
+        SELECT {(idsOnly ? "chunk_id" : Columns)},
+               (SELECT sum(w.idf * ts_rank(c.keywords, w.query, 1)) FROM weighted w WHERE c.keywords @@ w.query)::float8 AS score
+        FROM search_chunks c
+        WHERE c.keywords @@ (SELECT query FROM q) AND c.tenant = $2{(byDocument ? " AND c.document_id = ANY($4)" : string.Empty)}
         ORDER BY score DESC, chunk_id COLLATE "C"
         LIMIT $3
         """;
