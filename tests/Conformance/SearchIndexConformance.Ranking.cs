@@ -41,6 +41,27 @@ public abstract partial class SearchIndexConformance
         Assert.True(hits[0].Score > hits[1].Score, $"scores {hits[0].Score} and {hits[1].Score} should decrease");
     }
 
+    [Fact]
+    public async Task Keyword_ARareWordOutweighsACommonOne()
+    {
+        // Ten chunks share a common word; one has a rare word instead. Each chunk matches one query word once, in a text
+        // of the same length, so only the words' rarity can put the rare match first (its id sorts last, so a tie
+        // broken by id would put it last).
+        var index = await OpenIndexAsync();
+        var doc = Doc("rarity");
+        var common = Enumerable.Range(0, 10)
+            .Select(i => Indexed(Chunk(doc, i, $"The protein folds quickly in sample number {i}.", id: $"{doc}:a{i}"), i * 10))
+            .ToArray();
+        var rare = Indexed(Chunk(doc, 10, "The zebrafish swims quickly in sample number ten.", id: $"{doc}:z"), 120);
+        await UpsertAsync(index, doc, [.. common, rare]);
+
+        var hits = await KeywordAsync(index, "protein zebrafish", k: 20);
+
+        Assert.Equal(11, hits.Count);
+        Assert.Equal(rare.Chunk.Id, hits[0].ChunkId);
+        Assert.True(hits[0].Score > hits[1].Score, $"the rare match ({hits[0].Score}) should score above a common one ({hits[1].Score})");
+    }
+
     [Theory]
     [InlineData("\"quokka")]
     [InlineData("quokka\"")]
