@@ -1,4 +1,3 @@
-using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
 using Sluice.Core.Events;
@@ -61,14 +60,7 @@ public sealed class PostgresChunkStore(PostgresDatabase database) : IChunkStore
                 await writer.WriteAsync(chunk.Text, NpgsqlDbType.Text, cancellationToken);
                 await writer.WriteAsync(chunk.Start, NpgsqlDbType.Integer, cancellationToken);
                 await writer.WriteAsync(chunk.End, NpgsqlDbType.Integer, cancellationToken);
-                if (chunk.Page is { } page)
-                {
-                    await writer.WriteAsync(page, NpgsqlDbType.Integer, cancellationToken);
-                }
-                else
-                {
-                    await writer.WriteNullAsync(cancellationToken);
-                }
+                await writer.WriteIntegerOrNullAsync(chunk.Page, cancellationToken);
 
                 await writer.WriteAsync(chunk.Tokens, NpgsqlDbType.Integer, cancellationToken);
             }
@@ -83,15 +75,10 @@ public sealed class PostgresChunkStore(PostgresDatabase database) : IChunkStore
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            """
+        await using var command = Sql.Command(connection, null, """
             SELECT id, idx, text, start_offset, end_offset, page, tokens FROM chunks
             WHERE document_id = $1 AND idx >= $2 ORDER BY idx LIMIT $3
-            """,
-            connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = documentId });
-        command.Parameters.Add(new NpgsqlParameter { Value = fromIndex });
-        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+            """).With(documentId).With(fromIndex).With(limit);
         var result = new List<Chunk>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -107,9 +94,8 @@ public sealed class PostgresChunkStore(PostgresDatabase database) : IChunkStore
     public async Task<int> CountAsync(string documentId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM chunks WHERE document_id = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = documentId });
-        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        return (int)await Sql.Command(connection, null, "SELECT count(*) FROM chunks WHERE document_id = $1")
+            .With(documentId).ScalarAsync<long>(cancellationToken);
     }
 
     public async Task DeleteAsync(string documentId, CancellationToken cancellationToken = default)

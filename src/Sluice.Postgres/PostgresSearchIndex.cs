@@ -8,6 +8,7 @@ using Npgsql;
 using Pgvector;
 using Sluice.Core.Ports;
 using Sluice.Core.Search;
+using Sluice.Postgres.Internal;
 using Sluice.Postgres.Internal.Search;
 
 namespace Sluice.Postgres;
@@ -62,9 +63,8 @@ public sealed class PostgresSearchIndex : ISearchIndex
     public async Task<int> CountAsync(string documentId, CancellationToken cancellationToken = default)
     {
         await using var connection = await _database.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM search_chunks WHERE document_id = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = documentId });
-        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        return (int)await Sql.Command(connection, null, "SELECT count(*) FROM search_chunks WHERE document_id = $1")
+            .With(documentId).ScalarAsync<long>(cancellationToken);
     }
 
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchQuery query, CancellationToken cancellationToken = default)

@@ -52,6 +52,10 @@ internal static class Sql
         }
     }
 
+    /// <summary>Writes an integer column of a binary COPY row, or NULL.</summary>
+    public static Task WriteIntegerOrNullAsync(this NpgsqlBinaryImporter writer, int? value, CancellationToken cancellationToken)
+        => value is { } v ? writer.WriteAsync(v, NpgsqlDbType.Integer, cancellationToken) : writer.WriteNullAsync(cancellationToken);
+
     public static DateTimeOffset? GetTimeOrNull(this NpgsqlDataReader reader, int ordinal)
         => reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
 

@@ -82,14 +82,7 @@ internal static class SearchWrites
             await writer.WriteAsync(chunk.Text, NpgsqlDbType.Text, cancellationToken);
             await writer.WriteAsync(chunk.Start, NpgsqlDbType.Integer, cancellationToken);
             await writer.WriteAsync(chunk.End, NpgsqlDbType.Integer, cancellationToken);
-            if (chunk.Page is { } page)
-            {
-                await writer.WriteAsync(page, NpgsqlDbType.Integer, cancellationToken);
-            }
-            else
-            {
-                await writer.WriteNullAsync(cancellationToken);
-            }
+            await writer.WriteIntegerOrNullAsync(chunk.Page, cancellationToken);
 
             await writer.WriteAsync(embedder, NpgsqlDbType.Text, cancellationToken);
             await writer.WriteAsync(new Vector(vector), "vector", cancellationToken);
