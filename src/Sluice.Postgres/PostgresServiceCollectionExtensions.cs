@@ -24,6 +24,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IDeadLetterStore, PostgresDeadLetterStore>();
         services.AddSingleton<ISummaryStore, PostgresSummaryStore>();
         services.AddSingleton<ILlmSummaryCache, PostgresLlmSummaryCache>();
+        services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
 
         // Crash-loop protection shared by every host: a record that killed a worker is recognised on any other.
         services.AddSingleton<IAttemptJournal, PostgresAttemptJournal>();

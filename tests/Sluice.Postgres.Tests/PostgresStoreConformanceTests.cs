@@ -64,3 +64,13 @@ public sealed class PostgresLlmSummaryCacheConformanceTests(PostgresServer serve
 
     public ValueTask DisposeAsync() => _schema.DisposeAsync();
 }
+
+public sealed class PostgresApiKeyStoreConformanceTests(PostgresServer server) : ApiKeyStoreConformance, IAsyncDisposable
+{
+    private readonly PostgresTestSchema _schema = new(server);
+
+    protected override async Task<IApiKeyStore> CreateStoreAsync(CancellationToken cancellationToken)
+        => new PostgresApiKeyStore(await _schema.OpenAsync());
+
+    public ValueTask DisposeAsync() => _schema.DisposeAsync();
+}

@@ -58,3 +58,13 @@ public sealed class SqliteLlmSummaryCacheConformanceTests : LlmSummaryCacheConfo
 
     public void Dispose() => _directory.Dispose();
 }
+
+public sealed class SqliteApiKeyStoreConformanceTests : ApiKeyStoreConformance, IDisposable
+{
+    private readonly TempStoreDirectory _directory = new();
+
+    protected override Task<IApiKeyStore> CreateStoreAsync(CancellationToken cancellationToken)
+        => Task.FromResult<IApiKeyStore>(new SqliteApiKeyStore(Options.Create(_directory.Options())));
+
+    public void Dispose() => _directory.Dispose();
+}
