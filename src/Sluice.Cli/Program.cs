@@ -16,7 +16,9 @@ var root = new RootCommand("Sluice: event-driven document ingestion for AI")
     BenchCommand.Create(),
     DlqCommand.Create(),
     MigrateCommand.Create(),
+    KeysCommand.Create(),
 };
+root.Options.Add(ClientCredentials.Option);
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
@@ -25,6 +27,7 @@ if (parse.Errors.Count > 0)
     return 2;
 }
 
+ClientCredentials.From(parse);
 try
 {
     return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

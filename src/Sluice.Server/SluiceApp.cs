@@ -3,6 +3,7 @@ using Sluice.Core.Health;
 using Sluice.Server.Api;
 using Sluice.Server.Dev;
 using Sluice.Server.Maintenance;
+using Sluice.Server.Security;
 
 namespace Sluice.Server;
 
@@ -31,6 +32,7 @@ public static class SluiceApp
         // ...and its housekeeping: redriving documents accepted but never published, pruning the status store.
         builder.Services.AddSluiceHousekeeping();
 
+        builder.Services.AddSluiceSecurity();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Hosting.ProblemExceptionHandler>();
         builder.Services.AddSluiceReadinessChecks();
@@ -86,6 +88,8 @@ public static class SluiceApp
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapHealthApi();
         app.MapOpenApi();
         app.MapDocumentsApi();

@@ -7,6 +7,7 @@ using Sluice.Core.Ports;
 using Sluice.Kafka;
 using Sluice.Server.Api;
 using Sluice.Server.Hosting;
+using Sluice.Server.Security;
 
 namespace Sluice.Server.Tests;
 
@@ -15,6 +16,7 @@ public sealed class SluiceTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly IDisposable? _owned;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, SluiceRole Role), HttpClient> _clients = new();
 
     private SluiceTestHost(WebApplication app, string dataDirectory, IDisposable? owned)
     {
@@ -160,6 +162,24 @@ public sealed class SluiceTestHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A client that sends an API key of <paramref name="tenant"/> with <paramref name="role"/> (one key per tenant and
+    /// role, made at the first call). The first key ends the host's open mode: from then on <see cref="Client"/> (which
+    /// sends no key) gets 401.
+    /// </summary>
+    public async Task<HttpClient> ClientForAsync(string tenant, SluiceRole role = SluiceRole.Writer)
+    {
+        if (_clients.TryGetValue((tenant, role), out var existing))
+        {
+            return existing;
+        }
+
+        var (_, text) = await Services.GetRequiredService<ApiKeys>().CreateAsync(tenant, role, $"test {tenant} {role}", null, TestContext.Current.CancellationToken);
+        var client = _app.GetTestClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", text);
+        return _clients.GetOrAdd((tenant, role), client);
+    }
+
     public async Task<ChunkPage> ChunksAsync(string id, int limit = 500)
         => (await Client.GetFromJsonAsync<ChunkPage>(new Uri($"/v1/documents/{id}/chunks?limit={limit}", UriKind.Relative), TestContext.Current.CancellationToken))!;
 
@@ -187,6 +207,11 @@ public sealed class SluiceTestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
+        }
+
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
         _owned?.Dispose();

@@ -38,7 +38,7 @@ internal sealed class SluiceClient(HttpClient http) : IDisposable
 
     public Uri BaseAddress => http.BaseAddress!;
 
-    public static SluiceClient Create(Uri server) => new(new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromMinutes(30) });
+    public static SluiceClient Create(Uri server) => new(ClientCredentials.Http(server, TimeSpan.FromMinutes(30)));
 
     /// <summary>Uploads a file, streaming it. Returns the document, or throws for a rejection.</summary>
     public async Task<(DocumentResponse Document, bool Created)> UploadAsync(string path, CancellationToken cancellationToken)

@@ -148,7 +148,7 @@ internal static class DlqCommand
 
     private static Option<string?> StageOption() => new("--stage") { Description = "Only this stage's dead letters (extract, chunk, embed, index, summarize)" };
 
-    private static HttpClient Http(string? server) => new() { BaseAddress = ServerOption.Resolve(server), Timeout = TimeSpan.FromMinutes(2) };
+    private static HttpClient Http(string? server) => ClientCredentials.Http(ServerOption.Resolve(server), TimeSpan.FromMinutes(2));
 
     private static async Task<T> ReadAsync<T>(HttpClient http, HttpMethod method, string path, CancellationToken cancellationToken)
     {

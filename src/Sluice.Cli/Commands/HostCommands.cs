@@ -2,6 +2,7 @@ using System.CommandLine;
 using Sluice.Cli.Client;
 using Sluice.Core.Stages;
 using Sluice.Server;
+using Sluice.Server.Security;
 
 namespace Sluice.Cli.Commands;
 
@@ -18,9 +19,10 @@ internal static class HostCommands
     {
         var host = new HostFlags();
         var urls = UrlsOption();
-        var command = new Command("serve", "Run the API and all pipeline stages in one process") { urls };
+        var anonymous = AllowAnonymousOption();
+        var command = new Command("serve", "Run the API and all pipeline stages in one process") { urls, anonymous };
         host.AddTo(command);
-        command.SetAction((result, cancellationToken) => RunApiAsync(host, result, result.GetValue(urls)!, AllStages, "Sluice serving"));
+        command.SetAction((result, cancellationToken) => RunApiAsync(host, result, result.GetValue(urls)!, result.GetValue(anonymous), AllStages, "Sluice serving"));
         return command;
     }
 
@@ -28,9 +30,11 @@ internal static class HostCommands
     {
         var host = new HostFlags();
         var urls = UrlsOption();
-        var command = new Command("api", "Run the API only (and the status projection); stages run in 'sluice worker' processes") { urls };
+        var anonymous = AllowAnonymousOption();
+        var command = new Command("api", "Run the API only (and the status projection); stages run in 'sluice worker' processes") { urls, anonymous };
         host.AddTo(command);
-        command.SetAction((result, cancellationToken) => RunApiAsync(host, result, result.GetValue(urls)!, StageNames.StatusProjection, "Sluice API"));
+        command.SetAction((result, cancellationToken) => RunApiAsync(
+            host, result, result.GetValue(urls)!, result.GetValue(anonymous), StageNames.StatusProjection, "Sluice API"));
         return command;
     }
 
@@ -64,16 +68,34 @@ internal static class HostCommands
         DefaultValueFactory = _ => ServerOption.DefaultServer,
     };
 
-    private static async Task<int> RunApiAsync(HostFlags host, ParseResult result, string urls, string stages, string banner)
+    private static Option<bool> AllowAnonymousOption() => new("--allow-anonymous")
+    {
+        Description = "Serve without authentication on addresses other than loopback too, while no API key exists (anyone who can reach it is an admin)",
+    };
+
+    private static async Task<int> RunApiAsync(HostFlags host, ParseResult result, string urls, bool allowAnonymous, string stages, string banner)
     {
         var overrides = host.Overrides(result);
         overrides["Sluice:Stages"] = stages;
+        if (allowAnonymous)
+        {
+            overrides["Sluice:Auth:AllowAnonymous"] = "true";
+        }
+
         var builder = SluiceApp.CreateBuilder([], overrides);
         builder.WebHost.UseUrls(urls);
         await using var app = builder.Build();
         app.MapSluice();
         await Console.Out.WriteLineAsync($"{banner} on {urls}, {host.Describe(result)} (Ctrl+C to stop)");
-        await app.RunAsync();
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (AccessRefusedException ex)
+        {
+            throw new CliException(ex.Message, 2);
+        }
+
         return 0;
     }
 

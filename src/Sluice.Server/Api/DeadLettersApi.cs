@@ -6,6 +6,7 @@ using Sluice.Core.Events;
 using Sluice.Core.Ports;
 using Sluice.Core.Stages;
 using Sluice.Server.DeadLetters;
+using Sluice.Server.Security;
 
 namespace Sluice.Server.Api;
 
@@ -16,7 +17,7 @@ public static partial class DeadLettersApi
 
     public static RouteGroupBuilder MapDeadLettersApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/dead-letters").WithTags("Dead letters");
+        var group = routes.MapGroup("/v1/dead-letters").WithTags("Dead letters").RequireAuthorization(SluiceAuthentication.Policy(SluiceRole.Admin));
         group.MapGet("/", ListAsync).WithSummary("Dead letters, newest first (filter by stage; state=parked|all)");
         group.MapGet("/{id}", GetAsync).WithSummary("One dead letter with its event and failure context");
         group.MapPost("/{id}/replay", ReplayAsync)

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
@@ -8,19 +7,19 @@ using Sluice.Core.Events;
 using Sluice.Core.Ports;
 using Sluice.Server.Hosting;
 using Sluice.Server.Ingestion;
+using Sluice.Server.Security;
 
 namespace Sluice.Server.Api;
 
-public static partial class DocumentsApi
+public static class DocumentsApi
 {
-    public const string TenantHeader = "X-Sluice-Tenant";
-    public const string DefaultTenant = "default";
     private const int MaxPageSize = 500;
 
     public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/documents").WithTags("Documents");
+        var group = routes.MapGroup("/v1/documents").WithTags("Documents").RequireAuthorization(SluiceAuthentication.Policy(SluiceRole.Reader));
         group.MapPost("/", UploadAsync)
+            .RequireAuthorization(SluiceAuthentication.Policy(SluiceRole.Writer))
             .DisableAntiforgery()
             .WithSummary("Upload a document (multipart field 'file', or a raw body with ?filename=)")
             .Produces<DocumentResponse>(StatusCodes.Status202Accepted)
@@ -33,7 +32,8 @@ public static partial class DocumentsApi
         group.MapGet("/{id}", GetAsync).WithSummary("A document's status, per stage");
         group.MapGet("/{id}/chunks", ChunksAsync).WithSummary("A document's chunks, in order");
         group.MapGet("/{id}/summary", SummaryAsync).WithSummary("A document's summary, once the summarize stage is done");
-        group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a document from every store (idempotent)");
+        group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a document from every store (idempotent)")
+            .RequireAuthorization(SluiceAuthentication.Policy(SluiceRole.Writer));
         return group;
     }
 
@@ -41,11 +41,7 @@ public static partial class DocumentsApi
         HttpRequest request, IngestionService ingestion, TopicProvisioner topics, IOptions<SluiceOptions> options, string? filename,
         CancellationToken cancellationToken)
     {
-        if (Tenant(request) is not { } tenant)
-        {
-            return BadTenant();
-        }
-
+        var tenant = request.HttpContext.GetCaller().Tenant;
         if (!topics.IsReady)
         {
             // Nothing is stored: the event could not be published, and on Kafka publishing to a topic that is not
@@ -131,7 +127,7 @@ public static partial class DocumentsApi
     private static async Task<IResult> GetAsync(string id, HttpRequest request, IStatusStore statuses, CancellationToken cancellationToken)
     {
         var status = await statuses.GetAsync(id, cancellationToken);
-        return status is null || status.Document.Tenant != Tenant(request)
+        return status is null || status.Document.Tenant != request.HttpContext.GetCaller().Tenant
             ? NotFound(id)
             : TypedResults.Ok(DocumentResponse.From(status));
     }
@@ -139,11 +135,7 @@ public static partial class DocumentsApi
     private static async Task<IResult> ListAsync(
         HttpRequest request, IStatusStore statuses, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (Tenant(request) is not { } tenant)
-        {
-            return BadTenant();
-        }
-
+        var tenant = request.HttpContext.GetCaller().Tenant;
         var page = await statuses.ListAsync(tenant, Math.Clamp(limit ?? 50, 1, MaxPageSize), cursor, cancellationToken);
         return TypedResults.Ok(new DocumentPage([.. page.Items.Select(DocumentResponse.From)], page.Next));
     }
@@ -152,7 +144,7 @@ public static partial class DocumentsApi
         string id, HttpRequest request, IStatusStore statuses, IChunkStore chunks, int? from, int? limit, CancellationToken cancellationToken)
     {
         var status = await statuses.GetAsync(id, cancellationToken);
-        if (status is null || status.Document.Tenant != Tenant(request))
+        if (status is null || status.Document.Tenant != request.HttpContext.GetCaller().Tenant)
         {
             return NotFound(id);
         }
@@ -169,7 +161,7 @@ public static partial class DocumentsApi
         string id, HttpRequest request, IStatusStore statuses, ISummaryStore summaries, CancellationToken cancellationToken)
     {
         var status = await statuses.GetAsync(id, cancellationToken);
-        if (status is null || status.Document.Tenant != Tenant(request))
+        if (status is null || status.Document.Tenant != request.HttpContext.GetCaller().Tenant)
         {
             return NotFound(id);
         }
@@ -190,26 +182,10 @@ public static partial class DocumentsApi
     private static async Task<IResult> DeleteAsync(
         string id, HttpRequest request, DocumentDeletionService deletion, CancellationToken cancellationToken)
     {
-        if (Tenant(request) is not { } tenant)
-        {
-            return BadTenant();
-        }
-
+        var tenant = request.HttpContext.GetCaller().Tenant;
         return await deletion.DeleteAsync(id, tenant, cancellationToken) == DeletionOutcome.NotFound
             ? NotFound(id)
             : TypedResults.NoContent();
-    }
-
-    /// <summary>The caller's tenant (header, default <c>default</c>), or null when the header is malformed.</summary>
-    internal static string? Tenant(HttpRequest request)
-    {
-        var value = request.Headers[TenantHeader].ToString();
-        if (string.IsNullOrEmpty(value))
-        {
-            return DefaultTenant;
-        }
-
-        return TenantPattern().IsMatch(value) ? value : null;
     }
 
     private static ProblemHttpResult Problem(IngestionOutcome.Rejected rejected)
@@ -218,15 +194,9 @@ public static partial class DocumentsApi
     private static ProblemHttpResult NotFound(string id)
         => TypedResults.Problem(statusCode: 404, title: "Document not found", detail: $"No document has the id '{id}'.");
 
-    private static ProblemHttpResult BadTenant()
-        => TypedResults.Problem(statusCode: 400, title: "Invalid tenant", detail: $"{TenantHeader} must be 1-64 characters of a-z, 0-9, '-' or '_'.");
-
     private static ProblemHttpResult Unavailable(HttpContext context, string detail)
     {
         context.Response.Headers.RetryAfter = "5";
         return TypedResults.Problem(statusCode: 503, title: "Event log unavailable", detail: detail);
     }
-
-    [GeneratedRegex("^[a-z0-9_-]{1,64}$")]
-    private static partial Regex TenantPattern();
 }

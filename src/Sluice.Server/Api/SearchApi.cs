@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Sluice.Core.Ports;
+using Sluice.Server.Security;
 
 namespace Sluice.Server.Api;
 
@@ -16,6 +17,7 @@ public static class SearchApi
     {
         routes.MapGet("/v1/search", SearchAsync)
             .WithTags("Search")
+            .RequireAuthorization(SluiceAuthentication.Policy(SluiceRole.Reader))
             .WithSummary("Semantic, keyword or hybrid search over the chunks of completed documents")
             .Produces<SearchResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -32,11 +34,7 @@ public static class SearchApi
         string[]? documentId,
         CancellationToken cancellationToken)
     {
-        if (DocumentsApi.Tenant(request) is not { } tenant)
-        {
-            return Bad("Invalid tenant", $"{DocumentsApi.TenantHeader} must be 1-64 characters of a-z, 0-9, '-' or '_'.");
-        }
-
+        var tenant = request.HttpContext.GetCaller().Tenant;
         if (string.IsNullOrWhiteSpace(q))
         {
             return Bad("Missing query", "Pass the query text as ?q=…");

@@ -9,13 +9,7 @@ public static class CallerHttpContextExtensions
     public static Caller GetCaller(this HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (Caller.From(context.User) is { } caller)
-        {
-            return caller;
-        }
-
-        // Until authentication is wired: the tenant header, as before, with every right.
-        var header = context.Request.Headers["X-Sluice-Tenant"].ToString();
-        return new Caller(string.IsNullOrEmpty(header) ? Tenants.Default : header, SluiceRole.Admin);
+        return Caller.From(context.User)
+            ?? throw new InvalidOperationException("The route has no authorization policy: every API route group requires one (SluiceAuthentication.Policy).");
     }
 }

@@ -64,16 +64,14 @@ public sealed class ConcurrentDeleteTests
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/documents?filename=shared.txt") { Content = new ByteArrayContent(bytes) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
-        request.Headers.Add(DocumentsApi.TenantHeader, tenant);
-        using var response = await host.Client.SendAsync(request, Ct);
+        using var response = await (await host.ClientForAsync(tenant)).SendAsync(request, Ct);
         return response.StatusCode;
     }
 
     private static async Task<HttpStatusCode> DeleteAsync(SluiceTestHost host, string tenant, string id)
     {
         using var request = new HttpRequestMessage(HttpMethod.Delete, $"/v1/documents/{id}");
-        request.Headers.Add(DocumentsApi.TenantHeader, tenant);
-        using var response = await host.Client.SendAsync(request, Ct);
+        using var response = await (await host.ClientForAsync(tenant)).SendAsync(request, Ct);
         return response.StatusCode;
     }
 
@@ -84,8 +82,7 @@ public sealed class ConcurrentDeleteTests
         while (true)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/documents/{id}");
-            request.Headers.Add(DocumentsApi.TenantHeader, tenant);
-            using var response = await host.Client.SendAsync(request, timeout.Token);
+            using var response = await (await host.ClientForAsync(tenant)).SendAsync(request, timeout.Token);
             var document = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<DocumentResponse>(response.Content, timeout.Token);
             if (document!.Status is "completed" or "failed" or "dead_lettered")
             {
