@@ -35,8 +35,15 @@ internal static class JwtCallerMapping
             {
                 if (ToCaller(context.Principal!, jwt) is { } caller)
                 {
-                    context.Principal!.AddIdentity(new ClaimsIdentity(
-                        [new Claim(Caller.TenantClaim, caller.Tenant), new Claim(Caller.RoleClaim, Roles.Name(caller.Role))]));
+                    // A principal of Sluice's claims only: the token's own claims (which may use the same names) never reach authorization.
+                    var subject = context.Principal!.FindFirst("sub")?.Value;
+                    context.Principal = new ClaimsPrincipal(new ClaimsIdentity(
+                        [
+                            new Claim(Caller.TenantClaim, caller.Tenant),
+                            new Claim(Caller.RoleClaim, Roles.Name(caller.Role)),
+                            .. subject is null ? Array.Empty<Claim>() : [new Claim("sub", subject)],
+                        ],
+                        SluiceAuthentication.JwtScheme));
                 }
                 else
                 {
