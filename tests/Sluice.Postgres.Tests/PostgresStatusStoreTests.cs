@@ -24,6 +24,14 @@ public sealed class PostgresStatusStoreTests(PostgresServer server) : IAsyncDisp
     }
 
     [Fact]
+    public async Task Usage_ReadsTheTenantsLiveDocumentsByIndex()
+    {
+        var plan = await ExplainAsync(PostgresStatusStore.UsageSql, "tenant-a");
+
+        Assert.Contains("documents_by_tenant", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheCollectorsLiveReferenceCheck_ReadsIndexes()
     {
         var plan = await ExplainAsync(
