@@ -3,6 +3,7 @@ using Sluice.Core.Health;
 using Sluice.Server.Api;
 using Sluice.Server.Dev;
 using Sluice.Server.Maintenance;
+using Sluice.Server.Quotas;
 
 namespace Sluice.Server;
 
@@ -32,6 +33,7 @@ public static class SluiceApp
         builder.Services.AddSluiceHousekeeping();
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddSluiceRateLimits();
         builder.Services.AddExceptionHandler<Hosting.ProblemExceptionHandler>();
         builder.Services.AddSluiceReadinessChecks();
         builder.Services.AddOpenApi();
@@ -86,6 +88,7 @@ public static class SluiceApp
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter(); // after authentication: the limits are per caller's tenant
         app.MapHealthApi();
         app.MapOpenApi();
         app.MapDocumentsApi();

@@ -18,7 +18,9 @@ public static class SearchApi
             .WithTags("Search")
             .WithSummary("Semantic, keyword or hybrid search over the chunks of completed documents")
             .Produces<SearchResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(Quotas.RateLimits.Searches);
     }
 
     private static async Task<IResult> SearchAsync(
