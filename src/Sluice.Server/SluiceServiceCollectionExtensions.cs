@@ -75,6 +75,7 @@ public static class SluiceServiceCollectionExtensions
         }
 
         services.AddSluiceLlm(options);
+        services.AddSluiceSearchEmbedder(options);
         return services;
     }
 
