@@ -42,6 +42,15 @@ public sealed class LlmOptions : ProviderLimitOptions, IValidatableObject
     [Range(16, 100_000)]
     public int MaxSummaryTokens { get; set; } = 300;
 
+    /// <summary>
+    /// Most requests one attempt at one document's summary may send (map pieces, reduce rounds and the final
+    /// request; answers found in the cache are free). A document that needs more fails permanently with the count,
+    /// before any request when its pieces alone are too many: a 100 MB text must not become thousands of paid calls.
+    /// 0: no cap. With the default context (4,096 tokens) 64 requests cover about 600 KB of text.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxRequestsPerDocument { get; set; } = 64;
+
     /// <summary>Change it when the prompts change so cached summaries from the old ones are not reused.</summary>
     [Required(AllowEmptyStrings = false)]
     public string PromptVersion { get; set; } = DefaultPromptVersion;

@@ -39,6 +39,9 @@ public sealed partial class LlmSummarizer : ISummarizer
 
     private const string Provider = "The LLM endpoint";
 
+    /// <summary>The setting that caps the requests of one summary, as a deployment writes it.</summary>
+    private const string CapSetting = "Sluice:" + LlmOptions.SectionName + ":" + nameof(LlmOptions.MaxRequestsPerDocument);
+
     private readonly IChatClient _chat;
     private readonly LlmOptions _options;
     private readonly ProviderGuard _guard;
@@ -97,6 +100,7 @@ public sealed partial class LlmSummarizer : ISummarizer
 
     /// <inheritdoc />
     /// <exception cref="ProviderException">The endpoint failed, timed out, answered with nothing, or its circuit is open.</exception>
+    /// <exception cref="SummaryRefusedException">The text needs more requests than <see cref="LlmOptions.MaxRequestsPerDocument"/>.</exception>
     public Task<string> SummarizeAsync(string text, CancellationToken cancellationToken = default)
         => Summarize(text, null, cancellationToken);
 
@@ -124,14 +128,20 @@ public sealed partial class LlmSummarizer : ISummarizer
         }
 
         string summary;
+        var budget = new RequestBudget(_options.MaxRequestsPerDocument);
         if (trimmed.Length <= _maxPieceChars)
         {
-            summary = await AskAsync(Kind.Document, trimmed, cancellationToken);
+            summary = await AskAsync(Kind.Document, trimmed, budget, cancellationToken);
         }
         else
         {
-            var partials = await SummarizeAllAsync(Kind.Part, Split(trimmed, _maxPieceChars), documentId, cancellationToken);
-            summary = await ReduceAsync(partials, documentId, cancellationToken);
+            // Refused before any request when the map alone (plus one request to combine) is over the cap; the least
+            // number of pieces is checked first, so a huge text is refused without being split.
+            budget.EnsureRoom(((trimmed.Length - 1) / _maxPieceChars) + 1, _maxPieceChars);
+            var pieces = Split(trimmed, _maxPieceChars);
+            budget.EnsureRoom(pieces.Count, _maxPieceChars);
+            var partials = await SummarizeAllAsync(Kind.Part, pieces, documentId, budget, cancellationToken);
+            summary = await ReduceAsync(partials, documentId, budget, cancellationToken);
         }
 
         if (_cache is not null)
@@ -220,7 +230,7 @@ public sealed partial class LlmSummarizer : ISummarizer
         return char.IsHighSurrogate(text[limit - 1]) ? limit - 1 : limit;
     }
 
-    private async Task<string> ReduceAsync(IReadOnlyList<string> partials, string? documentId, CancellationToken cancellationToken)
+    private async Task<string> ReduceAsync(IReadOnlyList<string> partials, string? documentId, RequestBudget budget, CancellationToken cancellationToken)
     {
         var combined = string.Join("\n\n", partials);
         for (var round = 0; combined.Length > _maxPieceChars; round++)
@@ -233,24 +243,25 @@ public sealed partial class LlmSummarizer : ISummarizer
                 break;
             }
 
-            partials = await SummarizeAllAsync(Kind.Combine, pieces, documentId, cancellationToken);
+            partials = await SummarizeAllAsync(Kind.Combine, pieces, documentId, budget, cancellationToken);
             combined = string.Join("\n\n", partials);
         }
 
-        return await AskAsync(Kind.Combine, combined, cancellationToken);
+        return await AskAsync(Kind.Combine, combined, budget, cancellationToken);
     }
 
-    private async Task<IReadOnlyList<string>> SummarizeAllAsync(Kind kind, List<string> pieces, string? documentId, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> SummarizeAllAsync(
+        Kind kind, List<string> pieces, string? documentId, RequestBudget budget, CancellationToken cancellationToken)
     {
         var results = new string[pieces.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, pieces.Count),
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
-            async (i, token) => results[i] = await CachedAskAsync(kind, pieces[i], documentId, token));
+            async (i, token) => results[i] = await CachedAskAsync(kind, pieces[i], documentId, budget, token));
         return results;
     }
 
-    private async Task<string> CachedAskAsync(Kind kind, string text, string? documentId, CancellationToken cancellationToken)
+    private async Task<string> CachedAskAsync(Kind kind, string text, string? documentId, RequestBudget budget, CancellationToken cancellationToken)
     {
         var key = Key(text, kind);
         if (_cache is not null && await _cache.GetAsync(key, cancellationToken) is { } cached)
@@ -258,7 +269,7 @@ public sealed partial class LlmSummarizer : ISummarizer
             return cached;
         }
 
-        var summary = await AskAsync(kind, text, cancellationToken);
+        var summary = await AskAsync(kind, text, budget, cancellationToken);
         if (_cache is not null)
         {
             await _cache.PutAsync(key, summary, documentId, cancellationToken);
@@ -267,8 +278,9 @@ public sealed partial class LlmSummarizer : ISummarizer
         return summary;
     }
 
-    private async Task<string> AskAsync(Kind kind, string text, CancellationToken cancellationToken)
+    private async Task<string> AskAsync(Kind kind, string text, RequestBudget budget, CancellationToken cancellationToken)
     {
+        budget.Take();
         List<ChatMessage> messages = [new(ChatRole.System, Instructions(kind)), new(ChatRole.User, text)];
         var response = await _guard.ExecuteAsync(token => _chat.GetResponseAsync(messages, _chatOptions, token), cancellationToken);
         var answer = ThinkBlock().Replace(response.Text ?? "", "").Trim();
@@ -305,6 +317,38 @@ public sealed partial class LlmSummarizer : ISummarizer
         var content = kind is null ? text : $"{kind}\0{text}";
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
         return new LlmSummaryKey(hash, _options.Model, _options.PromptVersion);
+    }
+
+    /// <summary>
+    /// The requests one summary may still send (<see cref="LlmOptions.MaxRequestsPerDocument"/>; 0: no cap), shared by
+    /// its parallel requests. Answers from the cache take nothing from it.
+    /// </summary>
+    private sealed class RequestBudget(int cap)
+    {
+        private int _sent;
+
+        /// <summary>Refuses the document now when <paramref name="pieces"/> map requests and one to combine them exceed the cap.</summary>
+        public void EnsureRoom(int pieces, int pieceCharacters)
+        {
+            if (cap > 0 && pieces + 1 > cap)
+            {
+                throw new SummaryRefusedException(string.Create(CultureInfo.InvariantCulture,
+                    $"summarizing this document would take at least {pieces + 1:N0} LLM requests ({pieces:N0} pieces of up to " +
+                    $"{pieceCharacters:N0} characters, then combining their summaries), more than {CapSetting} ({cap:N0}); " +
+                    $"raise it, or use a model with a larger context (Sluice:Llm:ContextTokens)"));
+            }
+        }
+
+        /// <summary>Counts one request about to be sent; refuses the document once the cap is spent.</summary>
+        public void Take()
+        {
+            if (cap > 0 && Interlocked.Increment(ref _sent) > cap)
+            {
+                throw new SummaryRefusedException(string.Create(CultureInfo.InvariantCulture,
+                    $"summarizing this document took more than {CapSetting} ({cap:N0}) LLM requests: its partial summaries " +
+                    $"did not combine within that many; raise it, or use a model with a larger context (Sluice:Llm:ContextTokens)"));
+            }
+        }
     }
 
     /// <summary>Reasoning models (DeepSeek-R1, Qwen3 on Ollama) may put their reasoning in the answer.</summary>

@@ -3,6 +3,7 @@ using Sluice.Core.Health;
 using Sluice.Server.Api;
 using Sluice.Server.Dev;
 using Sluice.Server.Maintenance;
+using Sluice.Server.Quotas;
 using Sluice.Server.Security;
 
 namespace Sluice.Server;
@@ -34,6 +35,7 @@ public static class SluiceApp
 
         builder.Services.AddSluiceSecurity();
         builder.Services.AddProblemDetails();
+        builder.Services.AddSluiceRateLimits();
         builder.Services.AddExceptionHandler<Hosting.ProblemExceptionHandler>();
         builder.Services.AddSluiceReadinessChecks();
         builder.Services.AddOpenApi();
@@ -90,6 +92,7 @@ public static class SluiceApp
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // after authentication: the limits are per caller's tenant
         app.MapHealthApi();
         app.MapOpenApi();
         app.MapDocumentsApi();

@@ -8,6 +8,7 @@ using Sluice.Processing;
 using Sluice.Processing.Stages;
 using Sluice.Server.Hosting;
 using Sluice.Server.Ingestion;
+using Sluice.Server.Quotas;
 
 namespace Sluice.Server;
 
@@ -29,6 +30,7 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton<TopicProvisioner>();
         services.AddHostedService(sp => sp.GetRequiredService<TopicProvisioner>());
         services.AddSingleton<IngestionService>();
+        services.AddSluiceStorageQuotas(); // ingestion checks the storage caps
         services.AddSingleton<ForegroundActivity>();
         services.AddSingleton<DocumentDeletionService>();
         services.AddSingleton<Sluice.Core.Deletion.BlobCollector>();
@@ -73,6 +75,7 @@ public static class SluiceServiceCollectionExtensions
         }
 
         services.AddSluiceLlm(options);
+        services.AddSluiceSearchEmbedder(options);
         return services;
     }
 

@@ -24,6 +24,28 @@ public sealed class PostgresStatusStoreTests(PostgresServer server) : IAsyncDisp
     }
 
     [Fact]
+    public async Task Usage_ReadsTheTenantsLiveDocumentsByIndex()
+    {
+        // Many tenants' documents, some deleted, and fresh statistics: the plan a real table gets.
+        var database = await _schema.OpenAsync();
+        await using (var connection = await database.OpenAsync(Ct))
+        await using (var fill = new NpgsqlCommand("""
+            INSERT INTO documents (id, tenant, file_name, content_type, format, source, source_uri, accepted_at, state, updated_at, deleted_at)
+            SELECT 'd' || i, 'tenant-' || (i % 50), 'a.txt', 'text/plain', 'text', jsonb_build_object('size', i), 'blob:sha256:' || i,
+                   now(), 'Completed', now(), CASE WHEN i % 7 = 0 THEN now() END
+            FROM generate_series(1, 20000) i;
+            ANALYZE documents;
+            """, connection))
+        {
+            await fill.ExecuteNonQueryAsync(Ct);
+        }
+
+        var plan = await ExplainAsync(PostgresStatusStore.UsageSql, "tenant-7");
+
+        Assert.True(plan.Contains("documents_by_tenant", StringComparison.Ordinal), plan);
+    }
+
+    [Fact]
     public async Task TheCollectorsLiveReferenceCheck_ReadsIndexes()
     {
         var plan = await ExplainAsync(

@@ -148,6 +148,13 @@ public interface IStatusStore
     Task<int> CountBlobGarbageAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// What <paramref name="tenant"/> stores now: its live (not deleted) documents and the sum of their uploads' sizes
+    /// (<see cref="BlobReference.Size"/> of each source). Storage quotas are checked against it before an upload is
+    /// registered, so it reads the tenant's own rows only, by index, never other tenants'.
+    /// </summary>
+    Task<TenantUsage> GetUsageAsync(string tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Notes that <paramref name="revision"/> of the document has its <c>documents.submitted</c> event in the log (the
     /// outbox's "sent" mark): the redrive leaves it alone from now on, however long it waits in a backlog.
     /// </summary>
@@ -177,6 +184,11 @@ public interface IStatusStore
     /// </summary>
     Task<StatusPruning> PruneAsync(DateTimeOffset appliedBefore, DateTimeOffset deletedBefore, CancellationToken cancellationToken = default);
 }
+
+/// <summary>What a tenant stores: see <see cref="IStatusStore.GetUsageAsync"/>.</summary>
+/// <param name="Documents">Live documents.</param>
+/// <param name="Bytes">The sum of their uploads' sizes; derived data (text, chunks, vectors) is not counted.</param>
+public sealed record TenantUsage(long Documents, long Bytes);
 
 /// <summary>What <see cref="IStatusStore.PruneAsync"/> removed.</summary>
 /// <param name="AppliedEvents">Applied status event ids forgotten.</param>

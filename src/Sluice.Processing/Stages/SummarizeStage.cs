@@ -45,6 +45,11 @@ public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISu
         {
             return StageFailures.Provider(ex, "summarizer");
         }
+        catch (SummaryRefusedException ex)
+        {
+            // Trying again cannot change it: the document fails with the reason, nothing is retried.
+            return StageResult.Permanent(ex.Message, ex);
+        }
 
         var info = summarizer.Info.ToString();
         var documentId = context.Input.DocumentId;

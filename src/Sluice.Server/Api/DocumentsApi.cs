@@ -7,6 +7,7 @@ using Sluice.Core.Events;
 using Sluice.Core.Ports;
 using Sluice.Server.Hosting;
 using Sluice.Server.Ingestion;
+using Sluice.Server.Quotas;
 using Sluice.Server.Security;
 
 namespace Sluice.Server.Api;
@@ -27,7 +28,10 @@ public static class DocumentsApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage)
+            .RequireRateLimiting(RateLimits.Uploads);
         group.MapGet("/", ListAsync).WithSummary("List documents, newest first");
         group.MapGet("/{id}", GetAsync).WithSummary("A document's status, per stage");
         group.MapGet("/{id}/chunks", ChunksAsync).WithSummary("A document's chunks, in order");
@@ -38,8 +42,8 @@ public static class DocumentsApi
     }
 
     private static async Task<IResult> UploadAsync(
-        HttpRequest request, IngestionService ingestion, TopicProvisioner topics, IOptions<SluiceOptions> options, string? filename,
-        CancellationToken cancellationToken)
+        HttpRequest request, IngestionService ingestion, TopicProvisioner topics, IOptions<SluiceOptions> options, StorageQuota quota,
+        string? filename, CancellationToken cancellationToken)
     {
         var tenant = request.HttpContext.GetCaller().Tenant;
         if (!topics.IsReady)
@@ -53,6 +57,11 @@ public static class DocumentsApi
         if (request.ContentLength is { } declared && declared > limit + (64 * 1024))
         {
             return Problem(IngestionService.TooLarge(FileNames.Sanitize(filename), limit));
+        }
+
+        if (request.ContentLength is { } length && quota.CheckDeclared(tenant, FileNames.Sanitize(filename), length, 64 * 1024) is { } overQuota)
+        {
+            return Problem(overQuota);
         }
 
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)

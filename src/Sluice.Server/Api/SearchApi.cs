@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Sluice.Core.Ports;
+using Sluice.Server.Quotas;
 using Sluice.Server.Security;
 
 namespace Sluice.Server.Api;
@@ -20,12 +21,15 @@ public static class SearchApi
             .RequireAuthorization(SluiceAuthentication.Policy(SluiceRole.Reader))
             .WithSummary("Semantic, keyword or hybrid search over the chunks of completed documents")
             .Produces<SearchResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireRateLimiting(RateLimits.Searches);
     }
 
     private static async Task<IResult> SearchAsync(
         HttpRequest request,
-        IEmbedder embedder,
+        [FromKeyedServices(SearchEmbedding.Key)] IEmbedder embedder,
         ISearchIndex index,
         IStatusStore statuses,
         string? q,
@@ -51,7 +55,16 @@ public static class SearchApi
             return Bad("Invalid mode", "mode must be hybrid, vector or keyword.");
         }
 
-        var vector = searchMode == SearchMode.Keyword ? null : (await embedder.EmbedAsync([q], cancellationToken))[0];
+        float[]? vector;
+        try
+        {
+            vector = searchMode == SearchMode.Keyword ? null : (await embedder.EmbedAsync([q], cancellationToken))[0];
+        }
+        catch (ProviderException ex) when (ex.IsTransient)
+        {
+            return SearchEmbedding.Unavailable(request.HttpContext, ex);
+        }
+
         var filter = documentId is { Length: > 0 } ? documentId : null;
         var hits = await index.SearchAsync(new SearchQuery(q, vector, size, searchMode, tenant, filter), cancellationToken);
 

@@ -57,6 +57,9 @@ public sealed class FaultyStatusStore(IStatusStore inner, string switchFile) : I
     public Task<int> CountBlobGarbageAsync(CancellationToken cancellationToken = default)
         => Run(() => inner.CountBlobGarbageAsync(cancellationToken));
 
+    public Task<TenantUsage> GetUsageAsync(string tenant, CancellationToken cancellationToken = default)
+        => Run(() => inner.GetUsageAsync(tenant, cancellationToken));
+
     public Task MarkPublishedAsync(string documentId, int revision, CancellationToken cancellationToken = default)
         => Run(async () =>
         {

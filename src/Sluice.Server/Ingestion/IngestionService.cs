@@ -3,6 +3,7 @@ using Sluice.Core.Events;
 using Sluice.Core.Ports;
 using Sluice.Core.Runtime;
 using Sluice.Processing;
+using Sluice.Server.Quotas;
 
 namespace Sluice.Server.Ingestion;
 
@@ -15,7 +16,7 @@ public abstract record IngestionOutcome
     /// <summary>The tenant uploaded these bytes before: 200 with the existing document.</summary>
     public sealed record Existing(DocumentStatus Status) : IngestionOutcome;
 
-    /// <summary>Bad input: a 4xx with a reason.</summary>
+    /// <summary>Bad input or over a quota: a 4xx (or 507) with a reason.</summary>
     public sealed record Rejected(int StatusCode, string Title, string Detail) : IngestionOutcome;
 
     /// <summary>The event log could not take the event: 503, nothing was acknowledged.</summary>
@@ -30,6 +31,7 @@ public sealed partial class IngestionService(
     IBlobStore blobs,
     IStatusStore statuses,
     IEventLog log,
+    StorageQuota quota,
     IOptions<SluiceOptions> options,
     TimeProvider time,
     ForegroundActivity foreground,
@@ -71,6 +73,12 @@ public sealed partial class IngestionService(
         await using var upload = staged;
         var source = staged.Reference;
         var id = Ids.Document(tenant, source.Sha256);
+        if (await quota.CheckAsync(tenant, id, name, source.Size, cancellationToken) is { } overQuota)
+        {
+            // Nothing is registered, and bytes only staged are gone with the staging: no trace of this upload stays.
+            return overQuota;
+        }
+
         var now = time.GetUtcNow();
         var (status, created) = await statuses.RegisterAsync(
             new DocumentRecord(id, tenant, name, sniff.ContentType, sniff.Format!, source, now), cancellationToken);

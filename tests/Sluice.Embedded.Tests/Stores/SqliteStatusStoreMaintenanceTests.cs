@@ -53,6 +53,27 @@ public sealed class SqliteStatusStoreMaintenanceTests : IDisposable
     }
 
     [Fact]
+    public async Task Usage_IsReadFromTheCoveringIndex_NotTheTable()
+    {
+        await _store.RegisterAsync(Document("d1", T0), Ct);
+        await using var connection = new SqliteConnection($"Data Source={StatusPath};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteStatusStore.UsageSql;
+        command.Parameters.AddWithValue("$tenant", "default");
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(Ct))
+        {
+            while (await reader.ReadAsync(Ct))
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        Assert.Contains(plan, step => step.Contains("USING COVERING INDEX documents_usage", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Prune_WorksInBatches_SoOtherWritesInterleave()
     {
         var count = SqliteStatusStore.PruneBatch * 2 + 500;

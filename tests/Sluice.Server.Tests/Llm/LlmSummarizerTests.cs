@@ -35,8 +35,8 @@ public sealed class LlmSummarizerTests
     public async Task A_text_longer_than_the_context_is_map_reduced_in_rounds_to_a_short_summary()
     {
         // 512 tokens of context, 100 for the answer: pieces of about 600 characters, so 20,000 characters take
-        // dozens of map requests and more than one reduce round.
-        await using var kit = await LlmTestKit.StartAsync(configure: o => (o.ContextTokens, o.MaxSummaryTokens) = (512, 100));
+        // dozens of map requests and more than one reduce round (more requests than the default cap allows: no cap here).
+        await using var kit = await LlmTestKit.StartAsync(configure: o => (o.ContextTokens, o.MaxSummaryTokens, o.MaxRequestsPerDocument) = (512, 100, 0));
         var text = LlmTestKit.LongText(20_000);
         var mapRequests = text.Length / kit.Summarizer.MaxPieceCharacters;
 

@@ -52,6 +52,8 @@ public sealed class FailingStatusStore(IStatusStore inner) : IStatusStore
 
     public Task<int> CountBlobGarbageAsync(CancellationToken cancellationToken = default) => inner.CountBlobGarbageAsync(cancellationToken);
 
+    public Task<TenantUsage> GetUsageAsync(string tenant, CancellationToken cancellationToken = default) => inner.GetUsageAsync(tenant, cancellationToken);
+
     public Task MarkPublishedAsync(string documentId, int revision, CancellationToken cancellationToken = default)
         => inner.MarkPublishedAsync(documentId, revision, cancellationToken);
 

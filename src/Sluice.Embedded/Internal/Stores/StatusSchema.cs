@@ -72,6 +72,8 @@ internal static class StatusSchema
             deleted_at TEXT
         );
         CREATE INDEX IF NOT EXISTS documents_by_tenant ON documents (tenant, seq);
+        -- A tenant's usage (storage quotas) from the index alone: its live documents and their uploads' sizes.
+        CREATE INDEX IF NOT EXISTS documents_usage ON documents (tenant, json_extract(source_json, '$.size'), deleted_at) WHERE deleted_at IS NULL;
         CREATE TABLE IF NOT EXISTS stages (
             document_id TEXT NOT NULL,
             stage TEXT NOT NULL,
