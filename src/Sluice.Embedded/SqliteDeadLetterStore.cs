@@ -110,7 +110,7 @@ public sealed class SqliteDeadLetterStore(IOptions<SqliteStoreOptions> options) 
             WHERE ($tenant IS NULL OR tenant = $tenant)
               AND ($stage IS NULL OR stage = $stage)
               AND ($parked = 0 OR state = 'parked')
-              AND ($before IS NULL OR seq < (SELECT seq FROM dead_letters WHERE id = $before))
+              AND ($before IS NULL OR seq < (SELECT seq FROM dead_letters WHERE id = $before AND ($tenant IS NULL OR tenant = $tenant)))
             ORDER BY seq DESC LIMIT $limit
             """;
         command.Parameters.AddWithValue("$stage", (object?)stage ?? DBNull.Value);

@@ -39,7 +39,7 @@ public sealed class PostgresDeadLetterStore(PostgresDatabase database) : IDeadLe
             SELECT {Columns} FROM dead_letters
             WHERE ($1::text IS NULL OR stage = $1)
               AND (NOT $2 OR state = 'parked')
-              AND ($3::text IS NULL OR seq < (SELECT seq FROM dead_letters WHERE id = $3))
+              AND ($3::text IS NULL OR seq < (SELECT seq FROM dead_letters WHERE id = $3 AND ($5::text IS NULL OR tenant = $5)))
               AND ($5::text IS NULL OR tenant = $5)
             ORDER BY seq DESC LIMIT $4
             """).With(stage, NpgsqlDbType.Text).With(parkedOnly).With(before, NpgsqlDbType.Text).With(Math.Clamp(limit, 1, 1000))

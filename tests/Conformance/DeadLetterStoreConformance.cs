@@ -196,6 +196,12 @@ public abstract class DeadLetterStoreConformance : IAsyncDisposable
         Assert.Equal(["dl-4", "dl-1"], (await store.ListAsync(null, false, 10, null, "globex", Ct)).Select(d => d.Id));
         Assert.Empty(await store.ListAsync(null, false, 10, null, "initech", Ct));
 
+        // Another tenant's id as the cursor reads as an unknown one: nothing tells that it exists.
+        Assert.Equal(
+            (await store.ListAsync(null, false, 10, "no-such-id", "acme", Ct)).Select(d => d.Id),
+            (await store.ListAsync(null, false, 10, "dl-4", "acme", Ct)).Select(d => d.Id));
+        Assert.Empty(await store.ListAsync(null, false, 10, "dl-2", "acme", Ct));
+
         // Every tenant's, and the one naming no tenant, without a filter.
         var all = await store.ListAsync(null, false, 10, null, null, Ct);
         Assert.Equal(["dl-5", "dl-4", "dl-3", "dl-2", "dl-1", "dl-0"], all.Select(d => d.Id));

@@ -13,7 +13,9 @@ public interface IDeadLetterStore
 
     /// <summary>
     /// Newest first; <paramref name="stage"/> filters; <paramref name="before"/> is the cursor (an id);
-    /// <paramref name="tenant"/>, when given, keeps only that tenant's dead letters (never those without a tenant).
+    /// <paramref name="tenant"/>, when given, keeps only that tenant's dead letters (never those without a tenant), and a
+    /// cursor that is not one of them reads as one that does not exist (an empty page), so paging never tells whether
+    /// another tenant's dead letter exists.
     /// </summary>
     Task<IReadOnlyList<DeadLetter>> ListAsync(
         string? stage, bool parkedOnly, int limit, string? before, string? tenant, CancellationToken cancellationToken = default);
