@@ -14,33 +14,36 @@ namespace Sluice.Postgres;
 /// </summary>
 public sealed class PostgresDeadLetterStore(PostgresDatabase database) : IDeadLetterStore
 {
-    private const string Columns = "id, stage, document_id, topic, log_partition, log_offset, key, value, headers::text, failed_at, state, replays, replayed_at";
+    private const string Columns = "id, stage, document_id, topic, log_partition, log_offset, key, value, headers::text, failed_at, state, replays, replayed_at, tenant";
 
     public async Task SaveAsync(DeadLetter deadLetter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(deadLetter);
         await using var connection = await database.OpenAsync(cancellationToken);
         await Sql.Command(connection, null, """
-            INSERT INTO dead_letters (id, stage, document_id, topic, log_partition, log_offset, key, value, headers, failed_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            INSERT INTO dead_letters (id, stage, document_id, topic, log_partition, log_offset, key, value, headers, failed_at, tenant)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             ON CONFLICT (id) DO NOTHING
             """).With(deadLetter.Id).With(deadLetter.Stage).With(deadLetter.DocumentId, NpgsqlDbType.Text).With(deadLetter.Topic)
             .With(deadLetter.Partition).With(deadLetter.Offset).With(deadLetter.Key).With(deadLetter.Value.ToArray(), NpgsqlDbType.Bytea)
             .With(JsonSerializer.Serialize(deadLetter.Headers), NpgsqlDbType.Jsonb).With(deadLetter.FailedAt)
+            .With(deadLetter.Tenant, NpgsqlDbType.Text)
             .ExecuteAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<DeadLetter>> ListAsync(
-        string? stage, bool parkedOnly, int limit, string? before, CancellationToken cancellationToken = default)
+        string? stage, bool parkedOnly, int limit, string? before, string? tenant, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await ReadAsync(Sql.Command(connection, null, $"""
             SELECT {Columns} FROM dead_letters
             WHERE ($1::text IS NULL OR stage = $1)
               AND (NOT $2 OR state = 'parked')
-              AND ($3::text IS NULL OR seq < (SELECT seq FROM dead_letters WHERE id = $3))
+              AND ($3::text IS NULL OR seq < (SELECT seq FROM dead_letters WHERE id = $3 AND ($5::text IS NULL OR tenant = $5)))
+              AND ($5::text IS NULL OR tenant = $5)
             ORDER BY seq DESC LIMIT $4
-            """).With(stage, NpgsqlDbType.Text).With(parkedOnly).With(before, NpgsqlDbType.Text).With(Math.Clamp(limit, 1, 1000)),
+            """).With(stage, NpgsqlDbType.Text).With(parkedOnly).With(before, NpgsqlDbType.Text).With(Math.Clamp(limit, 1, 1000))
+            .With(tenant, NpgsqlDbType.Text),
             cancellationToken);
     }
 
@@ -52,7 +55,7 @@ public sealed class PostgresDeadLetterStore(PostgresDatabase database) : IDeadLe
     }
 
     public async Task<IReadOnlyList<DeadLetter>> ListParkedOldestFirstAsync(
-        string? stage, string? after, string upTo, int limit, CancellationToken cancellationToken = default)
+        string? stage, string? after, string upTo, int limit, string? tenant, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await ReadAsync(Sql.Command(connection, null, $"""
@@ -61,19 +64,22 @@ public sealed class PostgresDeadLetterStore(PostgresDatabase database) : IDeadLe
               AND state = 'parked'
               AND ($2::text IS NULL OR seq > (SELECT seq FROM dead_letters WHERE id = $2))
               AND seq <= (SELECT seq FROM dead_letters WHERE id = $3)
+              AND ($5::text IS NULL OR tenant = $5)
             ORDER BY seq LIMIT $4
-            """).With(stage, NpgsqlDbType.Text).With(after, NpgsqlDbType.Text).With(upTo).With(Math.Clamp(limit, 1, 1000)),
+            """).With(stage, NpgsqlDbType.Text).With(after, NpgsqlDbType.Text).With(upTo).With(Math.Clamp(limit, 1, 1000))
+            .With(tenant, NpgsqlDbType.Text),
             cancellationToken);
     }
 
-    public async Task<int> CountParkedAsync(string? stage, string upTo, CancellationToken cancellationToken = default)
+    public async Task<int> CountParkedAsync(string? stage, string upTo, string? tenant, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return (int)await Sql.Command(connection, null, """
             SELECT count(*) FROM dead_letters
             WHERE ($1::text IS NULL OR stage = $1) AND state = 'parked'
               AND seq <= (SELECT seq FROM dead_letters WHERE id = $2)
-            """).With(stage, NpgsqlDbType.Text).With(upTo).ScalarAsync<long>(cancellationToken);
+              AND ($3::text IS NULL OR tenant = $3)
+            """).With(stage, NpgsqlDbType.Text).With(upTo).With(tenant, NpgsqlDbType.Text).ScalarAsync<long>(cancellationToken);
     }
 
     public Task<bool> TryBeginReplayAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default)
@@ -133,6 +139,7 @@ public sealed class PostgresDeadLetterStore(PostgresDatabase database) : IDeadLe
                     State = reader.GetString(10),
                     Replays = reader.GetInt32(11),
                     ReplayedAt = reader.GetTimeOrNull(12),
+                    Tenant = reader.GetStringOrNull(13),
                 });
             }
         }

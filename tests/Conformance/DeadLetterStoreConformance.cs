@@ -35,7 +35,7 @@ public abstract class DeadLetterStoreConformance : IAsyncDisposable
         var store = await OpenStoreAsync();
         var poison = new byte[] { 0xff, 0x00, 0x7b, 0xc3 };
         var headers = new Dictionary<string, string> { ["sluice-error"] = "boom \"quoted\" ünïcode", ["sluice-attempts"] = "3" };
-        var letter = new DeadLetter("dl-x", "embed", null, "embed.dlq", 2, 1234567890123, "key-1", poison, headers, T0.AddMilliseconds(5));
+        var letter = new DeadLetter("dl-x", "embed", null, "embed.dlq", 2, 1234567890123, "key-1", poison, headers, T0.AddMilliseconds(5)) { Tenant = "acme" };
 
         await store.SaveAsync(letter, Ct);
         Assert.True(await store.TryBeginReplayAsync("dl-x", T0, Ct));
@@ -48,6 +48,7 @@ public abstract class DeadLetterStoreConformance : IAsyncDisposable
         Assert.Equal(headers, stored.Headers);
         Assert.Equal(T0.AddMilliseconds(5), stored.FailedAt);
         Assert.Equal("replaying", stored.State);
+        Assert.Equal("acme", stored.Tenant);
         Assert.Null(await store.GetAsync("nothing", Ct));
     }
 
@@ -148,12 +149,12 @@ public abstract class DeadLetterStoreConformance : IAsyncDisposable
 
         await ReplayAsync(store, "bb", T0);
 
-        Assert.Equal(["yy", "bb", "mm", "aa", "zz"], (await store.ListAsync(null, false, 10, null, Ct)).Select(d => d.Id));
-        Assert.Equal(["yy", "bb"], (await store.ListAsync(null, false, 2, null, Ct)).Select(d => d.Id));
-        Assert.Equal(["mm", "aa"], (await store.ListAsync(null, false, 2, "bb", Ct)).Select(d => d.Id));
-        Assert.Equal(["yy", "aa", "zz"], (await store.ListAsync("embed", true, 10, null, Ct)).Select(d => d.Id));
-        Assert.Equal(["aa", "zz"], (await store.ListAsync("embed", true, 10, "yy", Ct)).Select(d => d.Id));
-        Assert.Equal(["mm"], (await store.ListAsync("chunk", false, 10, null, Ct)).Select(d => d.Id));
+        Assert.Equal(["yy", "bb", "mm", "aa", "zz"], (await store.ListAsync(null, false, 10, null, null, Ct)).Select(d => d.Id));
+        Assert.Equal(["yy", "bb"], (await store.ListAsync(null, false, 2, null, null, Ct)).Select(d => d.Id));
+        Assert.Equal(["mm", "aa"], (await store.ListAsync(null, false, 2, "bb", null, Ct)).Select(d => d.Id));
+        Assert.Equal(["yy", "aa", "zz"], (await store.ListAsync("embed", true, 10, null, null, Ct)).Select(d => d.Id));
+        Assert.Equal(["aa", "zz"], (await store.ListAsync("embed", true, 10, "yy", null, Ct)).Select(d => d.Id));
+        Assert.Equal(["mm"], (await store.ListAsync("chunk", false, 10, null, null, Ct)).Select(d => d.Id));
     }
 
     [Fact]
@@ -167,11 +168,65 @@ public abstract class DeadLetterStoreConformance : IAsyncDisposable
 
         await ReplayAsync(store, "dl-1", T0);
 
-        Assert.Equal(3, await store.CountParkedAsync("embed", "dl-4", Ct));
-        Assert.Equal(5, await store.CountParkedAsync(null, "dl-5", Ct));
-        Assert.Equal(["dl-0", "dl-3"], (await store.ListParkedOldestFirstAsync("embed", null, "dl-4", 2, Ct)).Select(d => d.Id));
-        Assert.Equal(["dl-4"], (await store.ListParkedOldestFirstAsync("embed", "dl-3", "dl-4", 2, Ct)).Select(d => d.Id));
-        Assert.Equal(["dl-0", "dl-2", "dl-3", "dl-4", "dl-5"], (await store.ListParkedOldestFirstAsync(null, null, "dl-5", 10, Ct)).Select(d => d.Id));
+        Assert.Equal(3, await store.CountParkedAsync("embed", "dl-4", null, Ct));
+        Assert.Equal(5, await store.CountParkedAsync(null, "dl-5", null, Ct));
+        Assert.Equal(["dl-0", "dl-3"], (await store.ListParkedOldestFirstAsync("embed", null, "dl-4", 2, null, Ct)).Select(d => d.Id));
+        Assert.Equal(["dl-4"], (await store.ListParkedOldestFirstAsync("embed", "dl-3", "dl-4", 2, null, Ct)).Select(d => d.Id));
+        Assert.Equal(["dl-0", "dl-2", "dl-3", "dl-4", "dl-5"], (await store.ListParkedOldestFirstAsync(null, null, "dl-5", 10, null, Ct)).Select(d => d.Id));
+    }
+
+    [Fact]
+    public async Task ATenantFilter_ListsOnlyThatTenantsDeadLetters_NeverThoseWithoutATenant_AndPagesWithinIt()
+    {
+        var store = await OpenStoreAsync();
+        string?[] tenants = ["acme", "globex", null, "acme", "globex", "acme"];
+        foreach (var (tenant, i) in tenants.Select((t, i) => (t, i)))
+        {
+            await store.SaveAsync(Letter(i, stage: i == 3 ? "chunk" : "embed") with { Tenant = tenant }, Ct);
+        }
+
+        await ReplayAsync(store, "dl-5", T0);
+
+        Assert.Equal(["dl-5", "dl-3", "dl-0"], (await store.ListAsync(null, false, 10, null, "acme", Ct)).Select(d => d.Id));
+        Assert.All(await store.ListAsync(null, false, 10, null, "acme", Ct), d => Assert.Equal("acme", d.Tenant));
+        Assert.Equal(["dl-3", "dl-0"], (await store.ListAsync(null, true, 10, null, "acme", Ct)).Select(d => d.Id));
+        Assert.Equal(["dl-3"], (await store.ListAsync("chunk", false, 10, null, "acme", Ct)).Select(d => d.Id));
+        Assert.Equal(["dl-5"], (await store.ListAsync(null, false, 1, null, "acme", Ct)).Select(d => d.Id));
+        Assert.Equal(["dl-3", "dl-0"], (await store.ListAsync(null, false, 10, "dl-5", "acme", Ct)).Select(d => d.Id));
+        Assert.Equal(["dl-4", "dl-1"], (await store.ListAsync(null, false, 10, null, "globex", Ct)).Select(d => d.Id));
+        Assert.Empty(await store.ListAsync(null, false, 10, null, "initech", Ct));
+
+        // Another tenant's id as the cursor reads as an unknown one: nothing tells that it exists.
+        Assert.Equal(
+            (await store.ListAsync(null, false, 10, "no-such-id", "acme", Ct)).Select(d => d.Id),
+            (await store.ListAsync(null, false, 10, "dl-4", "acme", Ct)).Select(d => d.Id));
+        Assert.Empty(await store.ListAsync(null, false, 10, "dl-2", "acme", Ct));
+
+        // Every tenant's, and the one naming no tenant, without a filter.
+        var all = await store.ListAsync(null, false, 10, null, null, Ct);
+        Assert.Equal(["dl-5", "dl-4", "dl-3", "dl-2", "dl-1", "dl-0"], all.Select(d => d.Id));
+        Assert.Null(all.Single(d => d.Id == "dl-2").Tenant);
+    }
+
+    [Fact]
+    public async Task ParkedPagesAndCounts_OfOneTenant_LeaveOtherTenantsAlone()
+    {
+        var store = await OpenStoreAsync();
+        string?[] tenants = ["acme", "globex", null, "acme", "globex", "acme"];
+        foreach (var (tenant, i) in tenants.Select((t, i) => (t, i)))
+        {
+            await store.SaveAsync(Letter(i) with { Tenant = tenant }, Ct);
+        }
+
+        await ReplayAsync(store, "dl-3", T0);
+
+        Assert.Equal(2, await store.CountParkedAsync(null, "dl-5", "acme", Ct));
+        Assert.Equal(1, await store.CountParkedAsync(null, "dl-3", "globex", Ct));
+        Assert.Equal(5, await store.CountParkedAsync(null, "dl-5", null, Ct));
+        Assert.Equal(["dl-0", "dl-5"], (await store.ListParkedOldestFirstAsync(null, null, "dl-5", 10, "acme", Ct)).Select(d => d.Id));
+        Assert.Equal(["dl-5"], (await store.ListParkedOldestFirstAsync("embed", "dl-0", "dl-5", 10, "acme", Ct)).Select(d => d.Id));
+        Assert.Equal(["dl-1", "dl-4"], (await store.ListParkedOldestFirstAsync(null, null, "dl-5", 10, "globex", Ct)).Select(d => d.Id));
+        Assert.Empty(await store.ListParkedOldestFirstAsync(null, null, "dl-5", 10, "initech", Ct));
     }
 
     private static async Task ReplayAsync(IDeadLetterStore store, string id, DateTimeOffset at)

@@ -173,7 +173,7 @@ public sealed class DeadLetterReplayTests
             var job = jobs.Get(started.Id)!;
             Assert.Equal("cancelled", job.State);
             Assert.InRange(job.Replayed, 5, 39);
-            var all = await store.ListAsync(null, parkedOnly: false, 100, null, Ct);
+            var all = await store.ListAsync(null, parkedOnly: false, 100, null, null, Ct);
             Assert.DoesNotContain(all, d => d.State == "replaying");
             Assert.Equal(job.Replayed, all.Count(d => d.State == "replayed"));
             Assert.Equal(40 - job.Replayed, all.Count(d => d.State == "parked"));

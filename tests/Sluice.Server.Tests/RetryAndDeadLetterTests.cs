@@ -160,6 +160,10 @@ public sealed class RetryAndDeadLetterTests
             ? source with { Uri = source.Uri.Replace(source.Sha256[..8], "00000000", StringComparison.Ordinal), Sha256 = "00000000" + source.Sha256[8..] }
             : source with { Sha256 = new string('a', 64) };
         var documentId = Ids.Document("default", bad.Sha256);
+
+        // Registered with that source, as the API would: an event for a document nobody registered is refused unread.
+        await host.Services.GetRequiredService<IStatusStore>().RegisterAsync(
+            new DocumentRecord(documentId, "default", "bad.txt", "text/plain", "text", bad, DateTimeOffset.UtcNow), Ct);
         var envelope = EventEnvelope.Create(Topics.DocumentsSubmitted, "default", documentId, new DocumentSubmitted(bad, "bad.txt", "text"), Ids.Derive("bad", fault), DateTimeOffset.UtcNow);
         await using (var producer = host.Services.GetRequiredService<IEventLog>().CreateProducer())
         {

@@ -16,15 +16,18 @@ internal static class DlqCommand
         var listStage = StageOption();
         var includeReplayed = new Option<bool>("--all") { Description = "Include dead letters already replayed" };
         var limit = new Option<int>("--limit") { Description = "How many (default 50)", DefaultValueFactory = _ => 50 };
+        var listTenant = TenantOption();
         var listServer = ServerOption.Create();
         list.Options.Add(listStage);
+        list.Options.Add(listTenant);
         list.Options.Add(includeReplayed);
         list.Options.Add(limit);
         list.Options.Add(listServer);
         list.SetAction(async (result, cancellationToken) =>
         {
             var query = $"v1/dead-letters?limit={result.GetValue(limit)}&state={(result.GetValue(includeReplayed) ? "all" : "parked")}"
-                        + (result.GetValue(listStage) is { } stage ? $"&stage={Uri.EscapeDataString(stage)}" : string.Empty);
+                        + (result.GetValue(listStage) is { } stage ? $"&stage={Uri.EscapeDataString(stage)}" : string.Empty)
+                        + (result.GetValue(listTenant) is { } tenant ? $"&tenant={Uri.EscapeDataString(tenant)}" : string.Empty);
             using var http = Http(result.GetValue(listServer));
             var page = await ReadAsync<DeadLetterPageView>(http, HttpMethod.Get, query, cancellationToken);
             if (Console.IsOutputRedirected)
@@ -35,11 +38,12 @@ internal static class DlqCommand
             var table = new Table()
                 .AddColumn(new TableColumn("Id").NoWrap())
                 .AddColumn("Stage")
+                .AddColumn("Tenant")
                 .AddColumn(new TableColumn("Document").NoWrap())
                 .AddColumns("Failed at", "Attempts", "State", "Error");
             foreach (var d in page.Items)
             {
-                table.AddRow(d.Id, Markup.Escape(d.Stage), d.DocumentId ?? "-", d.FailedAt.ToString("u", CultureInfo.InvariantCulture),
+                table.AddRow(d.Id, Markup.Escape(d.Stage), Markup.Escape(d.Tenant ?? "-"), d.DocumentId ?? "-", d.FailedAt.ToString("u", CultureInfo.InvariantCulture),
                     d.Attempts?.ToString(CultureInfo.InvariantCulture) ?? "-", d.State + (d.Replays > 0 ? $" ({d.Replays}×)" : string.Empty),
                     Markup.Escape(Truncate(d.Error ?? string.Empty, 80)));
             }
@@ -67,9 +71,11 @@ internal static class DlqCommand
         var replayStage = StageOption();
         var all = new Option<bool>("--all") { Description = "Replay every parked dead letter (of --stage, or of every stage)" };
         var detach = new Option<bool>("--detach") { Description = "Start the bulk replay and print its URL instead of following it" };
+        var replayTenant = TenantOption();
         var replayServer = ServerOption.Create();
         replay.Arguments.Add(replayId);
         replay.Options.Add(replayStage);
+        replay.Options.Add(replayTenant);
         replay.Options.Add(all);
         replay.Options.Add(detach);
         replay.Options.Add(replayServer);
@@ -78,9 +84,9 @@ internal static class DlqCommand
             using var http = Http(result.GetValue(replayServer));
             if (result.GetValue(replayId) is { } id)
             {
-                if (result.GetValue(all) || result.GetValue(replayStage) is not null)
+                if (result.GetValue(all) || result.GetValue(replayStage) is not null || result.GetValue(replayTenant) is not null)
                 {
-                    throw new CliException("give either a dead letter id, or --stage/--all, not both", 2);
+                    throw new CliException("give either a dead letter id, or --stage/--tenant/--all, not both", 2);
                 }
 
                 var replayed = await ReadAsync<DeadLetterView>(http, HttpMethod.Post, $"v1/dead-letters/{Uri.EscapeDataString(id)}/replay", cancellationToken);
@@ -88,12 +94,17 @@ internal static class DlqCommand
                 return 0;
             }
 
-            if (!result.GetValue(all) && result.GetValue(replayStage) is null)
+            if (!result.GetValue(all) && result.GetValue(replayStage) is null && result.GetValue(replayTenant) is null)
             {
-                throw new CliException("say what to replay: a dead letter id, --stage NAME, or --all", 2);
+                throw new CliException("say what to replay: a dead letter id, --stage NAME, --tenant NAME, or --all", 2);
             }
 
-            var query = "v1/dead-letters/replay" + (result.GetValue(replayStage) is { } stage ? $"?stage={Uri.EscapeDataString(stage)}" : string.Empty);
+            string[] filters =
+            [
+                .. result.GetValue(replayStage) is { } stage ? [$"stage={Uri.EscapeDataString(stage)}"] : Array.Empty<string>(),
+                .. result.GetValue(replayTenant) is { } tenant ? [$"tenant={Uri.EscapeDataString(tenant)}"] : Array.Empty<string>(),
+            ];
+            var query = "v1/dead-letters/replay" + (filters.Length > 0 ? "?" + string.Join('&', filters) : string.Empty);
             var job = await ReadAsync<ReplayJobView>(http, HttpMethod.Post, query, cancellationToken);
             var jobPath = $"v1/dead-letters/replays/{Uri.EscapeDataString(job.Id)}";
             if (result.GetValue(detach))
@@ -148,6 +159,9 @@ internal static class DlqCommand
 
     private static Option<string?> StageOption() => new("--stage") { Description = "Only this stage's dead letters (extract, chunk, embed, index, summarize)" };
 
+    /// <summary>Only one tenant's dead letters: an admin's filter (a writer sees its own tenant's anyway).</summary>
+    private static Option<string?> TenantOption() => new("--tenant") { Description = "Only this tenant's dead letters (admin)" };
+
     private static HttpClient Http(string? server) => ClientCredentials.Http(ServerOption.Resolve(server), TimeSpan.FromMinutes(2));
 
     private static async Task<T> ReadAsync<T>(HttpClient http, HttpMethod method, string path, CancellationToken cancellationToken)
@@ -195,7 +209,7 @@ internal static class DlqCommand
     private sealed record DeadLetterPageView(List<DeadLetterView> Items, string? Next);
 
     private sealed record DeadLetterView(
-        string Id, string Stage, string? DocumentId, string State, int Replays, DateTimeOffset FailedAt, int? Attempts, string? Error);
+        string Id, string Stage, string? Tenant, string? DocumentId, string State, int Replays, DateTimeOffset FailedAt, int? Attempts, string? Error);
 
     private sealed record ReplayJobView(string Id, string? Stage, string State, int Total, int Replayed, int Skipped, int Failed, string? Error);
 }

@@ -11,18 +11,28 @@ public interface IDeadLetterStore
     /// <summary>Records a dead letter; saving the same one again (same id) changes nothing.</summary>
     Task SaveAsync(DeadLetter deadLetter, CancellationToken cancellationToken = default);
 
-    /// <summary>Newest first; <paramref name="stage"/> filters; <paramref name="before"/> is the cursor (an id).</summary>
-    Task<IReadOnlyList<DeadLetter>> ListAsync(string? stage, bool parkedOnly, int limit, string? before, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Newest first; <paramref name="stage"/> filters; <paramref name="before"/> is the cursor (an id);
+    /// <paramref name="tenant"/>, when given, keeps only that tenant's dead letters (never those without a tenant), and a
+    /// cursor that is not one of them reads as one that does not exist (an empty page), so paging never tells whether
+    /// another tenant's dead letter exists.
+    /// </summary>
+    Task<IReadOnlyList<DeadLetter>> ListAsync(
+        string? stage, bool parkedOnly, int limit, string? before, string? tenant, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Parked dead letters oldest first, for bulk replays: those after the id <paramref name="after"/> (the cursor)
     /// and up to the id <paramref name="upTo"/> (inclusive; what was parked when the replay began), at most
-    /// <paramref name="limit"/>.
+    /// <paramref name="limit"/>; only <paramref name="tenant"/>'s when it is given.
     /// </summary>
-    Task<IReadOnlyList<DeadLetter>> ListParkedOldestFirstAsync(string? stage, string? after, string upTo, int limit, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<DeadLetter>> ListParkedOldestFirstAsync(
+        string? stage, string? after, string upTo, int limit, string? tenant, CancellationToken cancellationToken = default);
 
-    /// <summary>How many dead letters of <paramref name="stage"/> (all when null) are parked up to the id <paramref name="upTo"/> (inclusive).</summary>
-    Task<int> CountParkedAsync(string? stage, string upTo, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// How many dead letters of <paramref name="stage"/> (all when null) and of <paramref name="tenant"/> (every
+    /// tenant's when null) are parked up to the id <paramref name="upTo"/> (inclusive).
+    /// </summary>
+    Task<int> CountParkedAsync(string? stage, string upTo, string? tenant, CancellationToken cancellationToken = default);
 
     Task<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken = default);
 
@@ -78,4 +88,11 @@ public sealed record DeadLetter(
 
     /// <summary>When the last replay was published; while <c>replaying</c>, when that replay began.</summary>
     public DateTimeOffset? ReplayedAt { get; init; }
+
+    /// <summary>
+    /// The tenant the parked event names in its envelope; null when the event could not be read (a poison record
+    /// names no tenant, so only an administrator sees it). It says whose dead letter it is, and so who may see and
+    /// replay it.
+    /// </summary>
+    public string? Tenant { get; init; }
 }

@@ -20,9 +20,9 @@ public sealed class ChunkStage(IBlobStore blobs, IChunkStore chunks, TextChunker
     {
         ArgumentNullException.ThrowIfNull(context);
         var extracted = context.Input.GetData<DocumentExtracted>();
-        if (!await writes.IsWantedAsync(context.Input, cancellationToken))
+        if (await writes.AdmitAsync(context.Input, [extracted.Text], cancellationToken) is { } refused)
         {
-            return StageResult.Success();
+            return refused;
         }
 
         string text;

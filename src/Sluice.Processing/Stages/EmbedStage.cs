@@ -22,9 +22,9 @@ public sealed class EmbedStage(IBlobStore blobs, IEmbedder embedder, DocumentWri
     {
         ArgumentNullException.ThrowIfNull(context);
         var created = context.Input.GetData<ChunksCreated>();
-        if (!await writes.IsWantedAsync(context.Input, cancellationToken))
+        if (await writes.AdmitAsync(context.Input, [created.Chunks], cancellationToken) is { } refused)
         {
-            return StageResult.Success();
+            return refused;
         }
 
         List<Chunk> chunks;

@@ -21,10 +21,12 @@ public sealed class ExtractStage(IBlobStore blobs, IDocumentExtractor extractor,
     {
         ArgumentNullException.ThrowIfNull(context);
         var submitted = context.Input.GetData<DocumentSubmitted>();
-        if (!await writes.IsWantedAsync(context.Input, cancellationToken))
+
+        // Deleted (or superseded) before it was extracted: its upload may be gone already. An event whose source is not
+        // the document's registered upload (forged or mis-routed) is refused before anything is read.
+        if (await writes.AdmitAsync(context.Input, [submitted.Source], cancellationToken) is { } refused)
         {
-            // Deleted (or superseded) before it was extracted: its upload may be gone already.
-            return StageResult.Success();
+            return refused;
         }
 
         ExtractedText extracted;

@@ -19,13 +19,13 @@ public sealed class IndexStage(IBlobStore blobs, ISearchIndex index, DocumentWri
     {
         ArgumentNullException.ThrowIfNull(context);
         var documentId = context.Input.DocumentId;
-        if (!await writes.IsWantedAsync(context.Input, cancellationToken))
-        {
-            // Deleted (or superseded) while in flight: indexing now would bring it back into search.
-            return StageResult.Success();
-        }
-
         var embedded = context.Input.GetData<ChunksEmbedded>();
+
+        // Deleted (or superseded) while in flight: indexing now would bring it back into search.
+        if (await writes.AdmitAsync(context.Input, [embedded.Chunks, embedded.Vectors], cancellationToken) is { } refused)
+        {
+            return refused;
+        }
         List<Chunk> chunks;
         List<float[]> vectors;
         try

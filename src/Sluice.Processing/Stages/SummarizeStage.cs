@@ -19,11 +19,16 @@ public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISu
     {
         ArgumentNullException.ThrowIfNull(context);
         var extracted = context.Input.GetData<DocumentExtracted>();
-        if (!await writes.IsWantedAsync(context.Input, cancellationToken))
+        if (await writes.AdmitAsync(context.Input, [extracted.Text], cancellationToken) is { } refused)
         {
-            // An earlier attempt may have been cut short (a killed process) after the summarizer kept an answer.
-            await ForgetAsync(context.Input.DocumentId, cancellationToken);
-            return StageResult.Success();
+            if (refused is StageResult.Succeeded)
+            {
+                // Not wanted any more. An earlier attempt may have been cut short (a killed process) after the
+                // summarizer kept an answer.
+                await ForgetAsync(context.Input.DocumentId, cancellationToken);
+            }
+
+            return refused;
         }
 
         string text;

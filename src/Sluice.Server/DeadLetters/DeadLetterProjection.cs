@@ -1,8 +1,10 @@
 using System.Globalization;
+using System.Text.Json;
 using Sluice.Core.Events;
 using Sluice.Core.Health;
 using Sluice.Core.Ports;
 using Sluice.Core.Stages;
+using Sluice.Server.Security;
 
 namespace Sluice.Server.DeadLetters;
 
@@ -111,7 +113,27 @@ public sealed partial class DeadLetterProjection(
             record.Key,
             record.Value,
             headers,
-            failedAt);
+            failedAt)
+        {
+            Tenant = TenantOf(record.Value.Span),
+        };
+    }
+
+    /// <summary>
+    /// The tenant the event's envelope names, if it is one (a valid tenant name); null for a record that is not an
+    /// envelope (a poison event names nobody, so only an administrator sees its dead letter).
+    /// </summary>
+    private static string? TenantOf(ReadOnlySpan<byte> value)
+    {
+        try
+        {
+            var tenant = EventEnvelope.Parse(value).Tenant;
+            return Tenants.IsValid(tenant) ? tenant : null;
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     [LoggerMessage(1, LogLevel.Warning, "The dead-letter projection could not {What} (attempt {Attempt}); it moves past nothing and retries in {Delay}")]

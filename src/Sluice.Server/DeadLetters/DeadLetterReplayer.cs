@@ -12,7 +12,7 @@ public abstract record ReplayOutcome
     /// <summary>Published again, and marked replayed.</summary>
     public sealed record Replayed(DeadLetter DeadLetter) : ReplayOutcome;
 
-    /// <summary>No dead letter has that id.</summary>
+    /// <summary>No dead letter has that id (for a caller limited to a tenant: none of that tenant's).</summary>
     public sealed record NotFound : ReplayOutcome;
 
     /// <summary>Already replayed, or being replayed by someone else: nothing was published.</summary>
@@ -80,11 +80,17 @@ public sealed class DeadLetterReplayer : IAsyncDisposable
     }
 
     /// <summary>Replays one dead letter, if it is parked and the replay queue has room.</summary>
+    /// <param name="id">The dead letter.</param>
+    /// <param name="tenant">
+    /// When given, only a dead letter of this tenant is replayed; another tenant's (or one naming no tenant) is
+    /// <see cref="ReplayOutcome.NotFound"/>, exactly like one that does not exist.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the wait for the replay rate.</param>
     /// <exception cref="EventLogException">The publish failed; the dead letter is parked again.</exception>
-    public async Task<ReplayOutcome> ReplayAsync(string id, CancellationToken cancellationToken)
+    public async Task<ReplayOutcome> ReplayAsync(string id, string? tenant, CancellationToken cancellationToken)
     {
         var deadLetter = await _store.GetAsync(id, cancellationToken);
-        if (deadLetter is null)
+        if (deadLetter is null || (tenant is not null && deadLetter.Tenant != tenant))
         {
             return new ReplayOutcome.NotFound();
         }

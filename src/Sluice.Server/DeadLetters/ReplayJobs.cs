@@ -7,6 +7,7 @@ namespace Sluice.Server.DeadLetters;
 /// <summary>A bulk replay as the API shows it.</summary>
 /// <param name="Id">The job id (its URL is <c>/v1/dead-letters/replays/{id}</c>).</param>
 /// <param name="Stage">The stage whose dead letters it replays; null for every stage.</param>
+/// <param name="Tenant">The tenant whose dead letters it replays; null for every tenant's (and those naming none).</param>
 /// <param name="State"><c>running</c>, then <c>done</c>, <c>failed</c> (the event log kept failing) or <c>cancelled</c> (the process stopped).</param>
 /// <param name="Total">Dead letters parked when the job began (at most its limit); dead letters parked later are left for another replay.</param>
 /// <param name="Replayed">Published again.</param>
@@ -16,7 +17,7 @@ namespace Sluice.Server.DeadLetters;
 /// <param name="FinishedAt">When it ended; null while running.</param>
 /// <param name="Error">Why a failed or cancelled job stopped.</param>
 public sealed record ReplayJobView(
-    string Id, string? Stage, string State, int Total, int Replayed, int Skipped, int Failed,
+    string Id, string? Stage, string? Tenant, string State, int Total, int Replayed, int Skipped, int Failed,
     DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, string? Error);
 
 /// <summary>
@@ -44,11 +45,14 @@ public sealed partial class ReplayJobs(
 
     private readonly ConcurrentDictionary<string, Job> _jobs = new(StringComparer.Ordinal);
 
-    /// <summary>Starts replaying the parked dead letters of <paramref name="stage"/> (every stage when null), at most <paramref name="limit"/>.</summary>
-    public ReplayJobView Start(string? stage, int? limit)
+    /// <summary>
+    /// Starts replaying the parked dead letters of <paramref name="stage"/> (every stage when null) and of
+    /// <paramref name="tenant"/> (every tenant's when null), at most <paramref name="limit"/>.
+    /// </summary>
+    public ReplayJobView Start(string? stage, int? limit, string? tenant = null)
     {
         ForgetOldJobs();
-        var job = new Job(Guid.NewGuid().ToString("N"), stage, time.GetUtcNow());
+        var job = new Job(Guid.NewGuid().ToString("N"), stage, tenant, time.GetUtcNow());
         _jobs[job.Id] = job;
         var run = Task.Run(() => RunAsync(job, limit ?? int.MaxValue, _stopping.Token)); // RunAsync catches everything and records it on the job
         _running[run] = 0;
@@ -73,7 +77,7 @@ public sealed partial class ReplayJobs(
     {
         try
         {
-            var newest = await store.ListAsync(job.Stage, parkedOnly: true, 1, null, cancellationToken);
+            var newest = await store.ListAsync(job.Stage, parkedOnly: true, 1, null, job.Tenant, cancellationToken);
             if (newest.Count == 0)
             {
                 job.Finish("done", null, time.GetUtcNow());
@@ -81,14 +85,14 @@ public sealed partial class ReplayJobs(
             }
 
             var upTo = newest[0].Id;
-            job.Total = Math.Min(limit, await store.CountParkedAsync(job.Stage, upTo, cancellationToken));
+            job.Total = Math.Min(limit, await store.CountParkedAsync(job.Stage, upTo, job.Tenant, cancellationToken));
             string? after = null;
             var processed = 0;
             var failuresInARow = 0;
             while (processed < limit)
             {
                 var wanted = Math.Min(PageSize, limit - processed);
-                var page = await store.ListParkedOldestFirstAsync(job.Stage, after, upTo, wanted, cancellationToken);
+                var page = await store.ListParkedOldestFirstAsync(job.Stage, after, upTo, wanted, job.Tenant, cancellationToken);
                 foreach (var deadLetter in page)
                 {
                     using (await replayer.AcquireForJobAsync(cancellationToken))
@@ -167,7 +171,7 @@ public sealed partial class ReplayJobs(
     [LoggerMessage(3, LogLevel.Error, "Replay job {JobId} stopped")]
     private static partial void LogJobFailed(ILogger logger, string jobId, Exception exception);
 
-    private sealed class Job(string id, string? stage, DateTimeOffset startedAt)
+    private sealed class Job(string id, string? stage, string? tenant, DateTimeOffset startedAt)
     {
         public int Replayed;
         public int Skipped;
@@ -177,6 +181,8 @@ public sealed partial class ReplayJobs(
         public string Id => id;
 
         public string? Stage => stage;
+
+        public string? Tenant => tenant;
 
         public int Total { get; set; }
 
@@ -194,7 +200,7 @@ public sealed partial class ReplayJobs(
         public ReplayJobView View()
         {
             var state = _state;
-            return new ReplayJobView(id, stage, state, Total, Volatile.Read(ref Replayed), Volatile.Read(ref Skipped), Volatile.Read(ref Failed), startedAt, FinishedAt, Error);
+            return new ReplayJobView(id, stage, tenant, state, Total, Volatile.Read(ref Replayed), Volatile.Read(ref Skipped), Volatile.Read(ref Failed), startedAt, FinishedAt, Error);
         }
     }
 }

@@ -37,7 +37,7 @@ public sealed class DeadLetterProjectionOutageTests : IDisposable
         await projection.StartAsync(Ct);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         IReadOnlyList<DeadLetter> saved;
-        while ((saved = await store.ListAsync(null, parkedOnly: false, 100, null, Ct)).Count < 10 || !readiness.IsReady)
+        while ((saved = await store.ListAsync(null, parkedOnly: false, 100, null, null, Ct)).Count < 10 || !readiness.IsReady)
         {
             Assert.True(DateTime.UtcNow < deadline, $"only {saved.Count} of 10 dead letters were saved");
             await Task.Delay(20, Ct);
@@ -76,15 +76,18 @@ public sealed class DeadLetterProjectionOutageTests : IDisposable
                 : inner.SaveAsync(deadLetter, cancellationToken);
         }
 
-        public Task<IReadOnlyList<DeadLetter>> ListAsync(string? stage, bool parkedOnly, int limit, string? before, CancellationToken cancellationToken = default)
-            => inner.ListAsync(stage, parkedOnly, limit, before, cancellationToken);
+        public Task<IReadOnlyList<DeadLetter>> ListAsync(
+            string? stage, bool parkedOnly, int limit, string? before, string? tenant, CancellationToken cancellationToken = default)
+            => inner.ListAsync(stage, parkedOnly, limit, before, tenant, cancellationToken);
 
         public Task<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken = default) => inner.GetAsync(id, cancellationToken);
 
-        public Task<IReadOnlyList<DeadLetter>> ListParkedOldestFirstAsync(string? stage, string? after, string upTo, int limit, CancellationToken cancellationToken = default)
-            => inner.ListParkedOldestFirstAsync(stage, after, upTo, limit, cancellationToken);
+        public Task<IReadOnlyList<DeadLetter>> ListParkedOldestFirstAsync(
+            string? stage, string? after, string upTo, int limit, string? tenant, CancellationToken cancellationToken = default)
+            => inner.ListParkedOldestFirstAsync(stage, after, upTo, limit, tenant, cancellationToken);
 
-        public Task<int> CountParkedAsync(string? stage, string upTo, CancellationToken cancellationToken = default) => inner.CountParkedAsync(stage, upTo, cancellationToken);
+        public Task<int> CountParkedAsync(string? stage, string upTo, string? tenant, CancellationToken cancellationToken = default)
+            => inner.CountParkedAsync(stage, upTo, tenant, cancellationToken);
 
         public Task<bool> TryBeginReplayAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default) => inner.TryBeginReplayAsync(id, at, cancellationToken);
 

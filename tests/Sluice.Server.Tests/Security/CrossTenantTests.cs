@@ -110,5 +110,24 @@ public sealed class CrossTenantTests(AccessFixture fixture) : IClassFixture<Acce
         Assert.Equal(HttpStatusCode.OK, bDocument.StatusCode);
     }
 
+    [Fact]
+    public async Task DeadLetters_OfTheOtherTenant_AreNeitherListedNorShownNorReplayed()
+    {
+        using var a = fixture.ClientFor("A writer");
+        using var b = fixture.ClientFor("B writer");
+
+        var listed = await b.GetFromJsonAsync<DeadLetterPage>(new Uri("/v1/dead-letters?state=all&limit=500", UriKind.Relative), Ct);
+        using var shown = await b.GetAsync(new Uri($"/v1/dead-letters/{fixture.DeadLetterA}", UriKind.Relative), Ct);
+        using var replayed = await b.PostAsync(new Uri($"/v1/dead-letters/{fixture.DeadLetterA}/replay", UriKind.Relative), null, Ct);
+        using var asA = await b.GetAsync(new Uri($"/v1/dead-letters?tenant={AccessFixture.TenantA}", UriKind.Relative), Ct);
+
+        Assert.DoesNotContain(listed!.Items, d => d.Id == fixture.DeadLetterA || d.DocumentId == fixture.DeadDocumentA);
+        Assert.Equal(HttpStatusCode.NotFound, shown.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, replayed.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, asA.StatusCode);
+        var own = await a.GetFromJsonAsync<DeadLetterResponse>(new Uri($"/v1/dead-letters/{fixture.DeadLetterA}", UriKind.Relative), Ct);
+        Assert.Equal(("parked", 0), (own!.State, own.Replays)); // still parked, never replayed by B
+    }
+
     private static string Guessed() => Guid.NewGuid().ToString("N")[..26];
 }
