@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Sluice.Core.Health;
 using Sluice.Server.Api;
 using Sluice.Server.Dev;
+using Sluice.Server.Hosting;
 using Sluice.Server.Maintenance;
 
 namespace Sluice.Server;
@@ -31,6 +32,7 @@ public static class SluiceApp
         // ...and its housekeeping: redriving documents accepted but never published, pruning the status store.
         builder.Services.AddSluiceHousekeeping();
 
+        builder.Services.AddSluiceHardening(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Hosting.ProblemExceptionHandler>();
         builder.Services.AddSluiceReadinessChecks();
@@ -84,6 +86,7 @@ public static class SluiceApp
     public static WebApplication MapSluice(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseSluiceHardening();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapHealthApi();
