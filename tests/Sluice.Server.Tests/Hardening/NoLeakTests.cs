@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Sluice.Server.Dev;
+using Sluice.Server.Tests.Llm;
+
+namespace Sluice.Server.Tests.Hardening;
+
+/// <summary>Secrets never reach the log; provider answers and exception text never reach a client (only the log).</summary>
+public class NoLeakTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task AFullRun_AtTraceLevel_LogsNoSecret()
+    {
+        await using var fake = new FakeLlmServer();
+        var endpoint = await fake.StartAsync(new FakeLlmOptions { RejectMarker = "REJECT-THIS-DOCUMENT" }, Ct);
+        var settings = SecretMarkers.Settings();
+        settings["Sluice:Summarizer"] = "llm";
+        settings["Sluice:Llm:Endpoint"] = endpoint.ToString();
+        settings["Sluice:Llm:Model"] = "fake-chat";
+        settings["Sluice:Embedder"] = "openai";
+        settings["Sluice:Embedding:OpenAi:Endpoint"] = endpoint.ToString();
+        settings["Sluice:Embedding:OpenAi:Model"] = "fake-embed";
+        settings["Sluice:Embedding:OpenAi:Dimensions"] = "384";
+        settings["Sluice:RetryDelays"] = "00:00:00.200";
+        var logs = new CapturedLogs();
+        await using var host = await SluiceTestHost.StartAsync(settings, logs.AddTo);
+        host.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SecretMarkers.BearerToken);
+
+        var documents = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            documents.Add((await host.AcceptAsync(Encoding.UTF8.GetBytes(LlmTestKit.LongText(2500) + $" Document {i}."), $"doc{i}.txt")).Id);
+        }
+
+        documents.Add((await host.AcceptAsync(Encoding.UTF8.GetBytes("REJECT-THIS-DOCUMENT " + LlmTestKit.LongText(1500)), "rejected.txt")).Id);
+        foreach (var id in documents)
+        {
+            await host.WaitForTerminalAsync(id);
+            (await host.Client.GetAsync(new Uri($"/v1/documents/{id}/chunks", UriKind.Relative), Ct)).Dispose();
+            (await host.Client.GetAsync(new Uri($"/v1/documents/{id}/summary", UriKind.Relative), Ct)).Dispose();
+        }
+
+        using var search = await host.Client.GetAsync(new Uri("/v1/search?q=stage+handled+document", UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+        (await host.Client.GetAsync(new Uri("/v1/dead-letters", UriKind.Relative), Ct)).Dispose();
+        (await host.Client.GetAsync(new Uri("/v1/documents/no-such-document", UriKind.Relative), Ct)).Dispose();
+        (await host.UploadAsync([], "empty.txt")).Dispose();
+
+        // Not vacuous: the run was logged in detail, failures included.
+        Assert.True(logs.Lines.Count > 200, $"only {logs.Lines.Count} lines were captured");
+        Assert.NotEmpty(logs.Containing("Debug "));
+        Assert.NotEmpty(logs.Containing("answered 400"));
+        foreach (var (name, value) in SecretMarkers.All)
+        {
+            var leaks = logs.Containing(value);
+            Assert.True(leaks.Count == 0, $"{name} was logged {leaks.Count} time(s), e.g.: {leaks.FirstOrDefault()}");
+        }
+    }
+
+    [Fact]
+    public async Task AProvidersErrorBody_ReachesNoClient_OnlyTheLog()
+    {
+        const string Marker = "PROVIDER-BODY-4b9e2d7a";
+        await using var provider = await RejectingProviderAsync(
+            $$$"""{"error":{"message":"Invalid prompt near '{{{Marker}}}' (see /srv/models/internal.cfg)","type":"invalid_request_error","code":"invalid_prompt"}}""");
+        var logs = new CapturedLogs();
+        await using var host = await SluiceTestHost.StartAsync(SluiceTestHost.LlmSettings(new Uri(provider.Urls.First() + "/v1")), logs.AddTo);
+
+        var document = await host.AcceptAsync(Encoding.UTF8.GetBytes(LlmTestKit.LongText(2000)), "report.txt");
+        await host.WaitForTerminalAsync(document.Id);
+
+        var seen = new StringBuilder();
+        foreach (var path in new[]
+                 {
+                     $"/v1/documents/{document.Id}", "/v1/documents", $"/v1/documents/{document.Id}/summary", "/v1/dead-letters?state=all",
+                 })
+        {
+            using var response = await host.Client.GetAsync(new Uri(path, UriKind.Relative), Ct);
+            seen.Append(path).Append(": ").AppendLine(await response.Content.ReadAsStringAsync(Ct));
+        }
+
+        var text = seen.ToString();
+        Assert.Contains("answered 400 (invalid_prompt)", text, StringComparison.Ordinal); // the reason is still actionable
+        Assert.DoesNotContain(Marker, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("/srv/models", text, StringComparison.Ordinal);
+        Assert.NotEmpty(logs.Containing(Marker)); // the operator still has the provider's own words
+    }
+
+    /// <summary>An OpenAI-compatible endpoint that answers every call 400 with <paramref name="body"/>.</summary>
+    private static async Task<WebApplication> RejectingProviderAsync(string body)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        app.MapPost("/v1/chat/completions", () => Results.Text(body, "application/json", Encoding.UTF8, 400));
+        app.MapPost("/v1/embeddings", () => Results.Text(body, "application/json", Encoding.UTF8, 400));
+        await app.StartAsync(Ct);
+        return app;
+    }
+}
