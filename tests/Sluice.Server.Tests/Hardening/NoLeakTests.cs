@@ -27,7 +27,6 @@ public class NoLeakTests
         settings["Sluice:Embedding:OpenAi:Endpoint"] = endpoint.ToString();
         settings["Sluice:Embedding:OpenAi:Model"] = "fake-embed";
         settings["Sluice:Embedding:OpenAi:Dimensions"] = "384";
-        settings["Sluice:RetryDelays"] = "00:00:00.200";
         var logs = new CapturedLogs();
         await using var host = await SluiceTestHost.StartAsync(settings, logs.AddTo);
         host.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SecretMarkers.BearerToken);
