@@ -85,9 +85,9 @@ public class NoLeakTests
         }
 
         var text = seen.ToString();
-        Assert.Contains("answered 400 (invalid_prompt)", text, StringComparison.Ordinal); // the reason is still actionable
         Assert.DoesNotContain(Marker, text, StringComparison.Ordinal);
         Assert.DoesNotContain("/srv/models", text, StringComparison.Ordinal);
+        Assert.Contains("answered 400 (invalid_prompt)", text, StringComparison.Ordinal); // the reason is still actionable
         Assert.NotEmpty(logs.Containing(Marker)); // the operator still has the provider's own words
     }
 
