@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Sluice.Core.Ports;
@@ -45,5 +46,59 @@ public sealed class KafkaSecuritySettingsTests
             Assert.Equal("/etc/sluice/kafka-ca.pem", config.Get("ssl.ca.location"));
             Assert.Equal("https", config.Get("ssl.endpoint.identification.algorithm"));
         });
+    }
+
+    [Fact]
+    public async Task TheSaslPassword_IsNeverLogged_EvenWithLibrdkafkasDebugLogOn()
+    {
+        const string Password = "kafka-pw-5e1d9b7c3a2f4860";
+        using var cluster = KafkaMockCluster.Start(brokers: 1);
+        cluster.CreateTopic("t", 1);
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new LinesProvider(lines)));
+        var options = KafkaTestSupport.Options(cluster);
+        options.DeliveryTimeout = TimeSpan.FromSeconds(3);
+        options.Properties["security.protocol"] = "sasl_plaintext";
+        options.Properties["sasl.mechanism"] = "PLAIN";
+        options.Properties["sasl.username"] = "sluice";
+        options.Properties["sasl.password"] = Password;
+        options.Properties["log_level"] = "7";
+        options.Properties["debug"] = "security,broker,protocol,conf";
+
+        await using (var log = new KafkaEventLog(options, loggers))
+        {
+            await using var producer = log.CreateProducer();
+            try
+            {
+                await producer.ProduceAsync([KafkaTestSupport.Record("t", "k", "v")], KafkaTestSupport.Ct);
+            }
+            catch (EventLogException)
+            {
+                // Whether the mock broker accepts the handshake is not the point: what was logged on the way is.
+            }
+        }
+
+        Assert.NotEmpty(lines); // librdkafka's debug log reached the logger
+        Assert.DoesNotContain(lines, l => l.Contains(Password, StringComparison.Ordinal));
+    }
+
+    private sealed class LinesProvider(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Lines(lines);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Lines(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+                => lines.Enqueue($"{formatter(state, exception)} {exception}");
+        }
     }
 }
