@@ -32,7 +32,7 @@ public static class SluiceApp
         // ...and its housekeeping: redriving documents accepted but never published, pruning the status store.
         builder.Services.AddSluiceHousekeeping();
 
-        builder.Services.AddSluiceHardening(builder.Configuration);
+        builder.Services.AddSluiceHardening();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Hosting.ProblemExceptionHandler>();
         builder.Services.AddSluiceReadinessChecks();

@@ -12,9 +12,9 @@ namespace Sluice.Server.Hosting;
 /// </summary>
 public static class HardeningExtensions
 {
-    public static IServiceCollection AddSluiceHardening(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>The settings (each validated at start) and the services the middleware of <see cref="UseSluiceHardening"/> needs.</summary>
+    public static IServiceCollection AddSluiceHardening(this IServiceCollection services)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<ForwardedHeadersSettings>().BindConfiguration(ForwardedHeadersSettings.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ForwardedHeadersSettings>, ForwardedHeadersSettings.Validator>();
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ForwardedHeadersSettings>>((o, s) => s.Value.Apply(o));
