@@ -5,8 +5,8 @@ namespace Sluice.Server.Hosting;
 /// <summary>
 /// <c>Sluice:Limits</c>: how much of a request the server reads. The body limit holds for every route but the
 /// upload, which raises it for itself to <c>Sluice:MaxUploadBytes</c>; a larger body is refused with 413 before it is
-/// buffered. Headers and the request line keep Kestrel's limits (32 KiB of headers, 100 headers: 431; 8 KiB of
-/// request line, query included: 414), set under <c>Kestrel:Limits</c>.
+/// buffered. Headers and the request line keep Kestrel's defaults (32 KiB of headers, 100 headers: 431; 8 KiB of
+/// request line, query included: 414), which the API's requests stay far below.
 /// </summary>
 public sealed class RequestLimits
 {
