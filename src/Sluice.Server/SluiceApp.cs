@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Sluice.Core.Health;
 using Sluice.Server.Api;
 using Sluice.Server.Dev;
+using Sluice.Server.Hosting;
 using Sluice.Server.Maintenance;
 using Sluice.Server.Quotas;
 using Sluice.Server.Security;
@@ -34,6 +35,7 @@ public static class SluiceApp
         builder.Services.AddSluiceHousekeeping();
 
         builder.Services.AddSluiceSecurity();
+        builder.Services.AddSluiceHardening();
         builder.Services.AddProblemDetails();
         builder.Services.AddSluiceRateLimits();
         builder.Services.AddExceptionHandler<Hosting.ProblemExceptionHandler>();
@@ -88,6 +90,7 @@ public static class SluiceApp
     public static WebApplication MapSluice(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseSluiceHardening();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

@@ -36,6 +36,27 @@ public class RecordProcessorStatusTests
     }
 
     [Fact]
+    public async Task AnExceptionTheStageDidNotClassify_ShowsOnlyItsType_ItsMessageGoesToTheLog()
+    {
+        const string Internal = "could not open /srv/sluice/secret-share/blob.bin on db-7.internal";
+        var log = new RecordingEventLog();
+        var logger = new LinesLogger();
+        var processor = new RecordProcessor(
+            new ThrowingStage(new IOException(Internal)), log.CreateProducer(), new StageRunnerOptions { RetryDelays = [TimeSpan.FromSeconds(10)] },
+            new FixedTime(Now), logger);
+
+        Assert.True(await processor.ProcessAsync(Input(), Ct));
+
+        var retrying = Statuses(log)[1];
+        Assert.Equal(StageState.Retrying, retrying.State);
+        Assert.DoesNotContain(Internal, retrying.Error, StringComparison.Ordinal);
+        Assert.Contains("IOException", retrying.Error, StringComparison.Ordinal);
+        var parked = Assert.Single(log.Produced, r => r.Topic == Topics.Retry("s", TimeSpan.FromSeconds(10)));
+        Assert.DoesNotContain(Internal, parked.Headers![Headers.ErrorMessage], StringComparison.Ordinal);
+        Assert.Contains(logger.Lines, l => l.Contains(Internal, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task TheRetriedDelivery_IsTheNextAttempt_AndReportsRunningThenSucceeded()
     {
         var log = new RecordingEventLog();
@@ -157,6 +178,31 @@ public class RecordProcessorStatusTests
     }
 
     /// <summary>Answers each call with the next scripted result (the last one repeats), and remembers the attempts it saw.</summary>
+    private sealed class ThrowingStage(Exception exception) : IStage
+    {
+        public string Name => "s";
+
+        public string InputTopic => "s.in";
+
+        public Task<StageResult> HandleAsync(StageContext context, CancellationToken cancellationToken = default) => throw exception;
+    }
+
+    /// <summary>Each log line with its exception, as text.</summary>
+    private sealed class LinesLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(
+            Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
+            => Lines.Enqueue($"{formatter(state, exception)} {exception}");
+    }
+
     private sealed class ScriptedStage(params StageResult[] results) : IStage
     {
         private int _calls;

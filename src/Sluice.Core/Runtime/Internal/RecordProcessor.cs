@@ -135,7 +135,7 @@ internal sealed class RecordProcessor(
                     var tier = options.RetryDelays[attempt - 1];
                     var delay = failure.RetryAfter is { } retryAfter && retryAfter > tier ? retryAfter : tier;
                     var topic = Topics.Retry(stage.Name, tier);
-                    RuntimeLog.Retrying(logger, stage.Name, input.DocumentId, attempt, topic, delay, failure.Reason);
+                    RuntimeLog.Retrying(logger, stage.Name, input.DocumentId, attempt, topic, delay, failure.Reason, failure.Exception);
                     // Whole milliseconds, as the header carries it: the status then names the very moment the retry is due.
                     // The failure's time and the due time come from one reading of the clock, so they are exactly the delay apart.
                     var failedAt = time.GetUtcNow();
@@ -151,11 +151,11 @@ internal sealed class RecordProcessor(
                     return true;
 
                 case StageResult.TransientFailure failure:
-                    await DeadLetterAsync(record, input, attempt, "transient", $"{failure.Reason} (gave up after {attempt} attempts)", cancellationToken);
+                    await DeadLetterAsync(record, input, attempt, "transient", $"{failure.Reason} (gave up after {attempt} attempts)", cancellationToken, failure.Exception);
                     return true;
 
                 case StageResult.PermanentFailure failure:
-                    await DeadLetterAsync(record, input, attempt, "permanent", failure.Reason, cancellationToken);
+                    await DeadLetterAsync(record, input, attempt, "permanent", failure.Reason, cancellationToken, failure.Exception);
                     return true;
 
                 default:
@@ -165,9 +165,10 @@ internal sealed class RecordProcessor(
     }
 
     private async Task DeadLetterAsync(
-        ConsumedRecord record, EventEnvelope input, int attempt, string errorType, string reason, CancellationToken cancellationToken)
+        ConsumedRecord record, EventEnvelope input, int attempt, string errorType, string reason, CancellationToken cancellationToken,
+        Exception? cause = null)
     {
-        RuntimeLog.DeadLettered(logger, stage.Name, input.DocumentId, Topics.DeadLetter(stage.Name), reason);
+        RuntimeLog.DeadLettered(logger, stage.Name, input.DocumentId, Topics.DeadLetter(stage.Name), reason, cause);
         var records = new List<OutgoingRecord> { DeadLetterRecord(record, input.DocumentId, attempt, errorType, reason) };
         if (options.ReportStatus)
         {
@@ -252,7 +253,7 @@ internal sealed class RecordProcessor(
                     return true;
 
                 case StageResult.PermanentFailure failure:
-                    RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, failure.Reason);
+                    RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, failure.Reason, failure.Exception);
                     await PublishStatusAsync(input, replays, Failed(attempt, failure.Reason, "permanent"), cancellationToken);
                     return true;
 
@@ -267,7 +268,7 @@ internal sealed class RecordProcessor(
 
                 case StageResult.TransientFailure failure when attempt < options.MaxAttempts:
                     var delay = Backoff(attempt, failure.RetryAfter);
-                    RuntimeLog.TransientFailure(logger, stage.Name, input.DocumentId, attempt, delay, failure.Reason);
+                    RuntimeLog.TransientFailure(logger, stage.Name, input.DocumentId, attempt, delay, failure.Reason, failure.Exception);
                     var next = time.GetUtcNow() + delay;
                     await PublishStatusAsync(input, replays, Retrying(attempt, next, failure.Reason), cancellationToken);
                     var remaining = next - time.GetUtcNow();
@@ -280,7 +281,7 @@ internal sealed class RecordProcessor(
 
                 case StageResult.TransientFailure failure:
                     var reason = $"{failure.Reason} (gave up after {attempt} attempts)";
-                    RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, reason);
+                    RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, reason, failure.Exception);
                     await PublishStatusAsync(input, replays, Failed(attempt, reason, "permanent"), cancellationToken);
                     return true;
 
@@ -336,8 +337,9 @@ internal sealed class RecordProcessor(
         }
         catch (Exception ex)
         {
-            // An exception the stage did not classify: assume it may pass (I/O, timeouts, busy stores).
-            return StageResult.Transient($"{ex.GetType().Name}: {ex.Message}", ex);
+            // An exception the stage did not classify: assume it may pass (I/O, timeouts, busy stores). Its message
+            // can name internal hosts, paths or queries: clients see the type, the log (with the failure) the rest.
+            return StageResult.Transient($"the stage failed unexpectedly ({ex.GetType().Name}); the cause is in the log", ex);
         }
         finally
         {

@@ -14,10 +14,10 @@ internal static partial class RuntimeLog
     public static partial void PoisonRecord(ILogger logger, string stage, string topic, int partition, long offset, string reason);
 
     [LoggerMessage(4, LogLevel.Warning, "Stage {Stage} failed document {DocumentId}: {Reason}")]
-    public static partial void PermanentFailure(ILogger logger, string stage, string documentId, string reason);
+    public static partial void PermanentFailure(ILogger logger, string stage, string documentId, string reason, Exception? exception = null);
 
     [LoggerMessage(5, LogLevel.Information, "Stage {Stage} will retry document {DocumentId} (attempt {Attempt}) in {Delay}: {Reason}")]
-    public static partial void TransientFailure(ILogger logger, string stage, string documentId, int attempt, TimeSpan delay, string reason);
+    public static partial void TransientFailure(ILogger logger, string stage, string documentId, int attempt, TimeSpan delay, string reason, Exception? exception);
 
     [LoggerMessage(6, LogLevel.Warning, "Stage {Stage} could not publish; retrying in {Delay}")]
     public static partial void PublishFailed(ILogger logger, Exception exception, string stage, TimeSpan delay);
@@ -35,10 +35,10 @@ internal static partial class RuntimeLog
     public static partial void Revoked(ILogger logger, string stage, int count, string partitions, int committed);
 
     [LoggerMessage(11, LogLevel.Information, "Stage {Stage} will retry document {DocumentId} (attempt {Attempt} failed) from {Topic} in {Delay}: {Reason}")]
-    public static partial void Retrying(ILogger logger, string stage, string documentId, int attempt, string topic, TimeSpan delay, string reason);
+    public static partial void Retrying(ILogger logger, string stage, string documentId, int attempt, string topic, TimeSpan delay, string reason, Exception? exception);
 
     [LoggerMessage(12, LogLevel.Warning, "Stage {Stage} dead-lettered document {DocumentId} to {Topic}: {Reason}")]
-    public static partial void DeadLettered(ILogger logger, string stage, string documentId, string topic, string reason);
+    public static partial void DeadLettered(ILogger logger, string stage, string documentId, string topic, string reason, Exception? exception);
 
     [LoggerMessage(13, LogLevel.Warning, "Stage {Stage}: the provider's circuit is open (document {DocumentId}); consumption pauses for {Pause}")]
     public static partial void CircuitOpen(ILogger logger, string stage, string documentId, TimeSpan pause);

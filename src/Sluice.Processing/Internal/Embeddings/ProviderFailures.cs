@@ -15,23 +15,24 @@ internal static class ProviderFailures
     /// </summary>
     public static ProviderException? From(Exception exception, string provider, CancellationToken cancellationToken)
     {
+        // The message is what clients see as the stage's error: the status and the provider's error code, never the
+        // provider's response body or the client's exception text (they can echo input, name internal hosts). Both
+        // stay on the inner exception, which the stage runtime logs with the failure.
         switch (exception)
         {
             case ClientResultException { Status: > 0 } failed:
                 var response = failed.GetRawResponse();
-                return new ProviderException($"{provider} answered {failed.Status}: {Reason(failed, response)}", failed)
+                return new ProviderException($"{provider} answered {failed.Status}{Code(response)}", failed)
                 {
                     IsTransient = ProviderException.IsTransientStatus(failed.Status),
                     RetryAfter = response is null ? null : RetryAfter(response, DateTimeOffset.UtcNow),
                 };
-            case ClientResultException unanswered:
-                return new ProviderException($"{provider} could not be reached: {unanswered.Message}", unanswered);
-            case HttpRequestException or IOException:
-                return new ProviderException($"{provider} could not be reached: {exception.Message}", exception);
+            case ClientResultException or HttpRequestException or IOException:
+                return new ProviderException($"{provider} could not be reached ({Unreachable(exception)}); the cause is in the log", exception);
             case OperationCanceledException when !cancellationToken.IsCancellationRequested:
                 return new ProviderException($"{provider} did not answer in time.", exception);
             case JsonException or FormatException or InvalidDataException:
-                return Invalid(provider, exception.Message, exception);
+                return Invalid(provider, "the answer is not what the API defines; the cause is in the log", exception);
             default:
                 return null;
         }
@@ -70,20 +71,62 @@ internal static class ProviderFailures
             : null;
     }
 
-    private static string Reason(ClientResultException failed, PipelineResponse? response)
+    /// <summary>
+    /// The provider's own error code (OpenAI's <c>error.code</c>, else <c>error.type</c>) when it is a short identifier,
+    /// e.g. <c> (context_length_exceeded)</c>: actionable, and it cannot carry text of the request.
+    /// </summary>
+    private static string Code(PipelineResponse? response)
     {
-        const int MaxReasonLength = 500;
-        string? body = null;
         try
         {
-            body = response?.Content?.ToString();
+            if (response?.Content is not { } content || content.ToMemory().Length is 0 or > 64 * 1024)
+            {
+                return "";
+            }
+
+            using var json = JsonDocument.Parse(content.ToMemory());
+            if (json.RootElement.ValueKind != JsonValueKind.Object
+                || !json.RootElement.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object)
+            {
+                return "";
+            }
+
+            foreach (var name in (ReadOnlySpan<string>)["code", "type"])
+            {
+                if (error.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+                    && value.GetString() is { Length: > 0 and <= 64 } code && code.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+                {
+                    return $" ({code})";
+                }
+            }
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // The body was streamed and is gone; the message has to do.
+            // Not JSON, or streamed and gone: the status has to do.
         }
 
-        var reason = string.IsNullOrWhiteSpace(body) ? failed.Message : body.Trim();
-        return reason.Length <= MaxReasonLength ? reason : reason[..MaxReasonLength];
+        return "";
+    }
+
+    /// <summary>What kind of failure kept the call from an answer: the error class, never a host, address or path.</summary>
+    private static string Unreachable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: not HttpRequestError.Unknown } http)
+            {
+                return http.HttpRequestError switch
+                {
+                    HttpRequestError.NameResolutionError => "its host name does not resolve",
+                    HttpRequestError.ConnectionError => "the connection failed",
+                    HttpRequestError.SecureConnectionError => "the TLS handshake failed",
+                    HttpRequestError.ResponseEnded => "the response ended early",
+                    HttpRequestError.ProxyTunnelError => "the proxy tunnel failed",
+                    _ => http.HttpRequestError.ToString(),
+                };
+            }
+        }
+
+        return exception is IOException ? "an I/O error" : exception.GetType().Name;
     }
 }
