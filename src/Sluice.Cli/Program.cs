@@ -23,7 +23,9 @@ root.Options.Add(ClientCredentials.Option);
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    await Console.Error.WriteLineAsync($"sluice: {parse.Errors[0].Message} (see 'sluice --help')");
+    // One line: the parser lists allowed values one per line.
+    var reason = string.Join(' ', parse.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    await Console.Error.WriteLineAsync($"sluice: {reason} (see 'sluice --help')");
     return 2;
 }
 
