@@ -101,6 +101,7 @@ public static class SluiceApp
         app.MapDocumentsApi();
         app.MapSearchApi();
         app.MapDeadLettersApi();
+        app.MapKeysApi();
         return app;
     }
 }

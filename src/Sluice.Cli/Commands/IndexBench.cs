@@ -44,20 +44,29 @@ internal static class IndexBench
         {
             Description = "PostgreSQL: drop the HNSW index for the load and build it once at the end (a bulk load), timing the build",
         };
+        var noLoad = new Option<bool>("--no-load")
+        {
+            Description = "Query what an earlier run loaded (the same --data-dir or --connection, --chunks and --corpus), to measure queries again on a quiet machine",
+        };
         var command = new Command("index", "Insert rate, query latency, memory and disk of the search index at scale")
         {
-            store, chunks, connection, corpus, queries, directory, indexAfter,
+            store, chunks, connection, corpus, queries, directory, indexAfter, noLoad,
         };
         command.SetAction((result, cancellationToken) => RunAsync(
             result.GetValue(store)!, result.GetValue(chunks), result.GetValue(connection), result.GetValue(corpus), result.GetValue(queries),
-            result.GetValue(directory), result.GetValue(indexAfter), cancellationToken));
+            result.GetValue(directory), result.GetValue(indexAfter), result.GetValue(noLoad), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        string store, int total, string? connection, string? corpus, int queries, string? directory, bool indexAfter,
+        string store, int total, string? connection, string? corpus, int queries, string? directory, bool indexAfter, bool noLoad,
         CancellationToken cancellationToken)
     {
+        if (noLoad && (indexAfter || (store == "embedded" && directory is null)))
+        {
+            throw new CliException("--no-load queries an earlier run's index: give its --data-dir (embedded), and no --index-after", 2);
+        }
+
         if (indexAfter && store != "postgres")
         {
             throw new CliException("--index-after is for --store postgres", 2);
@@ -83,7 +92,7 @@ internal static class IndexBench
         var index = services.GetRequiredService<ISearchIndex>();
 
         // Tenants: "big" holds 89% of the chunks, "mid" 10%, "small" 1%; a filtered query is the small tenant's.
-        Console.WriteLine($"loading {total:N0} chunks into the {store} index ({Centres} clusters, {Dimensions} dimensions)");
+        Console.WriteLine($"{(noLoad ? "querying" : "loading")} {total:N0} chunks {(noLoad ? "in" : "into")} the {store} index ({Centres} clusters, {Dimensions} dimensions)");
         var load = Stopwatch.StartNew();
         var documents = (total + ChunksPerDocument - 1) / ChunksPerDocument;
         var next = 0;
@@ -116,6 +125,11 @@ internal static class IndexBench
         }
 
         // The first document registers the dimension and builds its (empty) HNSW index; a bulk load then drops it.
+        if (noLoad)
+        {
+            documents = 1;
+        }
+
         await LoadAsync(0, cancellationToken);
         if (indexAfter)
         {
@@ -124,7 +138,10 @@ internal static class IndexBench
 
         await Parallel.ForAsync(1, documents, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = cancellationToken }, LoadAsync);
         load.Stop();
-        Console.WriteLine($"inserted {total:N0} chunks in {load.Elapsed.TotalSeconds:N1} s: {total / load.Elapsed.TotalSeconds:N0} chunks/s");
+        if (!noLoad)
+        {
+            Console.WriteLine($"inserted {total:N0} chunks in {load.Elapsed.TotalSeconds:N1} s: {total / load.Elapsed.TotalSeconds:N0} chunks/s");
+        }
         if (indexAfter)
         {
             // The same index the store builds (cosine, partial on the dimension), with the memory a build of this size needs

@@ -12,7 +12,7 @@ namespace Sluice.Server.Tests.Security;
 public sealed class AccessMatrixTests(AccessFixture fixture) : IClassFixture<AccessFixture>
 {
     /// <summary>An endpoint: how to call it on the fixture, the least role it needs (null: anyone), and what A's callers and B's callers get once let in.</summary>
-    public sealed record Endpoint(string Name, HttpMethod Method, Func<AccessFixture, string> Path, SluiceRole? Minimum, HttpStatusCode Allowed, HttpStatusCode OtherTenant, bool Upload = false, HttpStatusCode? OtherTenantAdmin = null);
+    public sealed record Endpoint(string Name, HttpMethod Method, Func<AccessFixture, string> Path, SluiceRole? Minimum, HttpStatusCode Allowed, HttpStatusCode OtherTenant, bool Upload = false, HttpStatusCode? OtherTenantAdmin = null, string? Json = null);
 
     private static readonly Endpoint[] Endpoints =
     [
@@ -30,6 +30,9 @@ public sealed class AccessMatrixTests(AccessFixture fixture) : IClassFixture<Acc
         new("replay dead letter", HttpMethod.Post, _ => "/v1/dead-letters/dl-that-does-not-exist/replay", SluiceRole.Writer, HttpStatusCode.NotFound, HttpStatusCode.NotFound),
         new("bulk replay", HttpMethod.Post, _ => "/v1/dead-letters/replay?stage=no-such-stage", SluiceRole.Admin, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest),
         new("replay job", HttpMethod.Get, _ => "/v1/dead-letters/replays/no-such-job", SluiceRole.Admin, HttpStatusCode.NotFound, HttpStatusCode.NotFound),
+        new("create key", HttpMethod.Post, _ => "/v1/keys", SluiceRole.Admin, HttpStatusCode.Created, HttpStatusCode.Created, Json: """{"role":"reader","name":"matrix"}"""),
+        new("list keys", HttpMethod.Get, _ => "/v1/keys", SluiceRole.Admin, HttpStatusCode.OK, HttpStatusCode.OK),
+        new("revoke key", HttpMethod.Delete, _ => "/v1/keys/nosuchkey000", SluiceRole.Admin, HttpStatusCode.NotFound, HttpStatusCode.NotFound),
         new("liveness", HttpMethod.Get, _ => "/healthz", null, HttpStatusCode.OK, HttpStatusCode.OK),
         new("readiness", HttpMethod.Get, _ => "/readyz", null, HttpStatusCode.OK, HttpStatusCode.OK),
         new("OpenAPI", HttpMethod.Get, _ => "/openapi/v1.json", null, HttpStatusCode.OK, HttpStatusCode.OK),
@@ -80,6 +83,11 @@ public sealed class AccessMatrixTests(AccessFixture fixture) : IClassFixture<Acc
         if (endpoint.Upload)
         {
             request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes($"A matrix upload by {credentialName}, {Guid.NewGuid()}."));
+        }
+
+        if (endpoint.Json is { } json)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
         }
 
         using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
