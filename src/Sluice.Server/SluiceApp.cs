@@ -6,6 +6,7 @@ using Sluice.Server.Hosting;
 using Sluice.Server.Maintenance;
 using Sluice.Server.Quotas;
 using Sluice.Server.Security;
+using Sluice.Server.Telemetry;
 
 namespace Sluice.Server;
 
@@ -21,6 +22,7 @@ public static class SluiceApp
     {
         var builder = WebApplication.CreateSlimBuilder(WithoutConfigReload(args));
         Configure(builder, overrides);
+        builder.Services.AddSluiceTracing(builder.Configuration, "api");
 
         // The process that serves the API also keeps the dead-letter view the API reads.
         builder.Services.AddOptions<DeadLetters.DeadLetterOptions>().BindConfiguration(DeadLetters.DeadLetterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -53,6 +55,7 @@ public static class SluiceApp
     {
         var builder = Host.CreateApplicationBuilder(WithoutConfigReload(args));
         Configure(builder, overrides);
+        builder.Services.AddSluiceTracing(builder.Configuration, "worker");
         return builder;
     }
 

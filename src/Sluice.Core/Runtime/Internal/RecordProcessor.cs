@@ -47,11 +47,21 @@ internal sealed class RecordProcessor(
             return true;
         }
 
+        // One span per handled record, named and tagged as the OpenTelemetry messaging conventions say ("process").
         using var activity = EventRecords.ActivitySource.StartActivity(
-            $"{stage.Name} {record.Topic}", ActivityKind.Consumer, EventRecords.ParentContext(record));
-        activity?.SetTag("sluice.stage", stage.Name);
-        activity?.SetTag("sluice.document_id", input.DocumentId);
-        activity?.SetTag("messaging.destination.name", record.Topic);
+            $"process {record.Topic}", ActivityKind.Consumer, EventRecords.ParentContext(record));
+        if (activity is not null)
+        {
+            activity.SetTag("messaging.operation.type", "process");
+            activity.SetTag("messaging.destination.name", record.Topic);
+            activity.SetTag("messaging.destination.partition.id", record.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            activity.SetTag("messaging.kafka.offset", record.Offset);
+            activity.SetTag("messaging.consumer.group.name", stage.Name);
+            activity.SetTag("messaging.message.id", input.Id);
+            activity.SetTag("sluice.stage", stage.Name);
+            activity.SetTag("sluice.document_id", input.DocumentId);
+            activity.SetTag("sluice.tenant", input.Tenant);
+        }
 
         try
         {
