@@ -25,6 +25,7 @@ public static class HealthApi
         services.AddHealthChecks()
             .AddCheck<TopicsHealthCheck>(TopicsHealthCheck.Name, tags: [ReadinessTag])
             .AddCheck<StatusStoreHealthCheck>(StatusStoreHealthCheck.Name, tags: [ReadinessTag], timeout: CheckTimeout)
+            .AddCheck<StoresHealthCheck>(StoresHealthCheck.Name, tags: [ReadinessTag], timeout: CheckTimeout)
             .AddCheck<ReadinessSignalsHealthCheck>(ReadinessSignalsHealthCheck.Name, tags: [ReadinessTag])
             .AddCheck<DiskSpaceHealthCheck>(DiskSpaceHealthCheck.Name, tags: [ReadinessTag]);
         return services;
