@@ -6,6 +6,7 @@ using Sluice.Server.Hosting;
 using Sluice.Server.Maintenance;
 using Sluice.Server.Quotas;
 using Sluice.Server.Security;
+using Sluice.Server.Telemetry;
 
 namespace Sluice.Server;
 
@@ -40,6 +41,7 @@ public static class SluiceApp
         builder.Services.AddSluiceRateLimits();
         builder.Services.AddExceptionHandler<Hosting.ProblemExceptionHandler>();
         builder.Services.AddSluiceReadinessChecks();
+        builder.Services.AddSluiceMetrics(builder.Configuration);
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -97,6 +99,7 @@ public static class SluiceApp
         app.UseAuthorization();
         app.UseRateLimiter(); // after authentication: the limits are per caller's tenant
         app.MapHealthApi();
+        app.MapSluiceMetrics();
         app.MapOpenApi();
         app.MapDocumentsApi();
         app.MapSearchApi();

@@ -75,6 +75,34 @@ public class MetricsTests
         Assert.All(Stages, s => Assert.Equal(0, metrics.Sum("sluice.stage.in_flight", ("sluice.stage", s))));
     }
 
+    [Fact]
+    public async Task MetricsEndpoint_ServesPrometheusText_WithoutAKey()
+    {
+        await using var host = await SluiceTestHost.StartAsync();
+        await host.AcceptAsync(Encoding.UTF8.GetBytes(TestDocuments.Prose(4)), "scraped.txt");
+
+        using var response = await host.Client.GetAsync(new Uri("/metrics", UriKind.Relative), Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("# TYPE sluice_uploads_total counter", body, StringComparison.Ordinal);
+        Assert.Matches("""sluice_uploads_total\{[^}]*outcome="accepted"[^}]*\} [1-9]""", body);
+        Assert.Contains("# TYPE sluice_upload_size_bytes histogram", body, StringComparison.Ordinal);
+        Assert.Contains("# TYPE sluice_upload_duration_seconds histogram", body, StringComparison.Ordinal);
+        Assert.Contains("http_server_request_duration_seconds", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MetricsEndpoint_CanBeTurnedOff()
+    {
+        await using var host = await SluiceTestHost.StartAsync(new Dictionary<string, string?> { ["Sluice:Telemetry:Prometheus"] = "false" });
+
+        using var response = await host.Client.GetAsync(new Uri("/metrics", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     /// <summary>
     /// Listens to the Sluice meters of one host only (those its own <see cref="IMeterFactory"/> created): other
     /// tests' hosts run in the same process at the same time.
