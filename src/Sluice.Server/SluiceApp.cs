@@ -42,6 +42,7 @@ public static class SluiceApp
         builder.Services.AddSluiceRateLimits();
         builder.Services.AddExceptionHandler<Hosting.ProblemExceptionHandler>();
         builder.Services.AddSluiceReadinessChecks();
+        builder.Services.AddSluiceMetrics(builder.Configuration);
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -100,6 +101,7 @@ public static class SluiceApp
         app.UseAuthorization();
         app.UseRateLimiter(); // after authentication: the limits are per caller's tenant
         app.MapHealthApi();
+        app.MapSluiceMetrics();
         app.MapOpenApi();
         app.MapDocumentsApi();
         app.MapSearchApi();

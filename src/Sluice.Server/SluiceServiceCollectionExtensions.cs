@@ -9,6 +9,7 @@ using Sluice.Processing.Stages;
 using Sluice.Server.Hosting;
 using Sluice.Server.Ingestion;
 using Sluice.Server.Quotas;
+using Sluice.Server.Telemetry;
 
 namespace Sluice.Server;
 
@@ -30,6 +31,9 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton<TopicProvisioner>();
         services.AddHostedService(sp => sp.GetRequiredService<TopicProvisioner>());
         services.AddSingleton<IngestionService>();
+        services.AddMetrics();
+        services.TryAddSingleton<PipelineMetrics>();
+        services.TryAddSingleton<IngestionMetrics>();
         services.AddSluiceStorageQuotas(); // ingestion checks the storage caps
         services.AddSingleton<ForegroundActivity>();
         services.AddSingleton<DocumentDeletionService>();
@@ -112,6 +116,7 @@ public static class SluiceServiceCollectionExtensions
             TimeLimit = services.GetRequiredService<IOptions<StageTimeoutOptions>>().Value.For(name),
             AttemptJournal = services.GetService<IAttemptJournal>(),
             MaxWorkerDeaths = options.MaxWorkerDeaths,
+            Metrics = services.GetRequiredService<PipelineMetrics>(),
         };
         return new StageRunner(
             stage, services.GetRequiredService<IEventLog>(), runnerOptions,

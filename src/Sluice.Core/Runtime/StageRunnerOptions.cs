@@ -92,4 +92,7 @@ public sealed class StageRunnerOptions
     /// </summary>
     [Range(1, 100)]
     public int MaxWorkerDeaths { get; set; } = 2;
+
+    /// <summary>Where the runner counts records by outcome, times them and tracks those in hand.</summary>
+    public PipelineMetrics Metrics { get; set; } = PipelineMetrics.Shared;
 }

@@ -9,6 +9,7 @@ using Sluice.Server.Hosting;
 using Sluice.Server.Ingestion;
 using Sluice.Server.Quotas;
 using Sluice.Server.Security;
+using Sluice.Server.Telemetry;
 
 namespace Sluice.Server.Api;
 
@@ -42,6 +43,23 @@ public static class DocumentsApi
     }
 
     private static async Task<IResult> UploadAsync(
+        HttpRequest request, IngestionService ingestion, TopicProvisioner topics, IOptions<SluiceOptions> options, StorageQuota quota,
+        IngestionMetrics metrics, TimeProvider time, string? filename, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var result = await UploadCoreAsync(request, ingestion, topics, options, quota, filename, cancellationToken);
+        var (status, bytes) = result switch
+        {
+            Accepted<DocumentResponse> accepted => (StatusCodes.Status202Accepted, accepted.Value?.Bytes),
+            Ok<DocumentResponse> existing => (StatusCodes.Status200OK, existing.Value?.Bytes),
+            IStatusCodeHttpResult { StatusCode: { } code } => (code, null),
+            _ => (StatusCodes.Status500InternalServerError, (long?)null),
+        };
+        metrics.Answered(status, bytes, time.GetElapsedTime(started));
+        return result;
+    }
+
+    private static async Task<IResult> UploadCoreAsync(
         HttpRequest request, IngestionService ingestion, TopicProvisioner topics, IOptions<SluiceOptions> options, StorageQuota quota,
         string? filename, CancellationToken cancellationToken)
     {

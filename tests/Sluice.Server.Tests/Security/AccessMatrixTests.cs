@@ -36,6 +36,7 @@ public sealed class AccessMatrixTests(AccessFixture fixture) : IClassFixture<Acc
         new("liveness", HttpMethod.Get, _ => "/healthz", null, HttpStatusCode.OK, HttpStatusCode.OK),
         new("readiness", HttpMethod.Get, _ => "/readyz", null, HttpStatusCode.OK, HttpStatusCode.OK),
         new("OpenAPI", HttpMethod.Get, _ => "/openapi/v1.json", null, HttpStatusCode.OK, HttpStatusCode.OK),
+        new("metrics", HttpMethod.Get, _ => "/metrics", null, HttpStatusCode.OK, HttpStatusCode.OK),
     ];
 
     /// <summary>Credentials, each with the tenant and role it proves (null: it proves nothing).</summary>

@@ -27,6 +27,23 @@ internal sealed class RecordProcessor(
 
     public async Task<bool> ProcessAsync(ConsumedRecord record, CancellationToken cancellationToken)
     {
+        var metrics = options.Metrics;
+        metrics.Started(stage.Name);
+        var started = time.GetTimestamp();
+        var outcome = StageOutcome.Abandoned;
+        try
+        {
+            outcome = await HandleAsync(record, cancellationToken);
+            return outcome != StageOutcome.Abandoned;
+        }
+        finally
+        {
+            metrics.Finished(stage.Name, outcome, time.GetElapsedTime(started));
+        }
+    }
+
+    private async Task<StageOutcome> HandleAsync(ConsumedRecord record, CancellationToken cancellationToken)
+    {
         EventEnvelope input;
         try
         {
@@ -42,9 +59,10 @@ internal sealed class RecordProcessor(
             else if (UsesRetryTopics)
             {
                 await PublishAsync([DeadLetterRecord(record, record.Key, PreviousAttempts(record) + 1, "invalid-event", $"not a Sluice event: {ex.Message}")], cancellationToken);
+                return StageOutcome.DeadLettered;
             }
 
-            return true;
+            return StageOutcome.Skipped;
         }
 
         // One span per handled record, named and tagged as the OpenTelemetry messaging conventions say ("process").
@@ -68,8 +86,7 @@ internal sealed class RecordProcessor(
             var history = await _crashLoops.BeginAsync(record, cancellationToken);
             if (_crashLoops.GivesUp(history))
             {
-                await GiveUpAfterDeathsAsync(record, input, history!.DeathsAlone, cancellationToken);
-                return true;
+                return await GiveUpAfterDeathsAsync(record, input, history!.DeathsAlone, cancellationToken);
             }
 
             return UsesRetryTopics
@@ -78,7 +95,7 @@ internal sealed class RecordProcessor(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return false;
+            return StageOutcome.Abandoned;
         }
         finally
         {
@@ -91,7 +108,7 @@ internal sealed class RecordProcessor(
     /// Processes died handling this record <paramref name="deaths"/> times (it likely kills whoever handles it): it is
     /// dead-lettered (or, without retry topics, failed) without being handled again.
     /// </summary>
-    private async Task GiveUpAfterDeathsAsync(ConsumedRecord record, EventEnvelope input, int deaths, CancellationToken cancellationToken)
+    private async Task<StageOutcome> GiveUpAfterDeathsAsync(ConsumedRecord record, EventEnvelope input, int deaths, CancellationToken cancellationToken)
     {
         RuntimeLog.CrashLoop(logger, stage.Name, input.DocumentId, deaths, record.Topic, record.Partition, record.Offset);
         var reason = $"the worker died while handling this document ({deaths} times in {stage.Name})";
@@ -99,11 +116,12 @@ internal sealed class RecordProcessor(
         if (UsesRetryTopics)
         {
             await DeadLetterAsync(record, input, attempt, "permanent", reason, cancellationToken);
-            return;
+            return StageOutcome.DeadLettered;
         }
 
         RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, reason);
         await PublishStatusAsync(input, Replays(record), Failed(attempt, reason, "permanent"), cancellationToken);
+        return StageOutcome.Failed;
     }
 
     /// <summary>
@@ -113,7 +131,7 @@ internal sealed class RecordProcessor(
     /// acknowledged, with its status, before the input's offset may be committed. An open circuit is not an attempt
     /// and not a failure: consumption pauses, the stage stays running, and the same attempt runs again after the break.
     /// </summary>
-    private async Task<bool> HandleWithRetryTopicsAsync(ConsumedRecord record, EventEnvelope input, AttemptHistory? history, CancellationToken cancellationToken)
+    private async Task<StageOutcome> HandleWithRetryTopicsAsync(ConsumedRecord record, EventEnvelope input, AttemptHistory? history, CancellationToken cancellationToken)
     {
         var attempt = PreviousAttempts(record) + 1;
         var replays = Replays(record);
@@ -158,15 +176,15 @@ internal sealed class RecordProcessor(
 
                     records.Add(RetryRecord(record, topic, attempt, failedAt, notBefore, failure.Reason));
                     await PublishAsync(records, cancellationToken);
-                    return true;
+                    return StageOutcome.Retried;
 
                 case StageResult.TransientFailure failure:
                     await DeadLetterAsync(record, input, attempt, "transient", $"{failure.Reason} (gave up after {attempt} attempts)", cancellationToken, failure.Exception);
-                    return true;
+                    return StageOutcome.DeadLettered;
 
                 case StageResult.PermanentFailure failure:
                     await DeadLetterAsync(record, input, attempt, "permanent", failure.Reason, cancellationToken, failure.Exception);
-                    return true;
+                    return StageOutcome.DeadLettered;
 
                 default:
                     throw new InvalidOperationException($"Unknown stage result {result.GetType().Name}.");
@@ -238,7 +256,7 @@ internal sealed class RecordProcessor(
     /// Without retry topics: transient failures are retried in place, up to <see cref="StageRunnerOptions.MaxAttempts"/>
     /// for a stage and for as long as it takes for a projection, which never commits past an event it did not apply.
     /// </summary>
-    private async Task<bool> HandleWithRetriesAsync(
+    private async Task<StageOutcome> HandleWithRetriesAsync(
         ConsumedRecord record, EventEnvelope input, int replays, AttemptHistory? history, CancellationToken cancellationToken)
     {
         using var stall = _stalls.Track();
@@ -260,12 +278,12 @@ internal sealed class RecordProcessor(
                     // The one case where a projection moves past an event it did not apply: it never can.
                     RuntimeLog.ProjectionSkipped(logger, stage.Name, record.Topic, record.Partition, record.Offset, input.DocumentId, failure.Reason);
                     RuntimeMetrics.SkippedEvents.Add(1, new KeyValuePair<string, object?>("stage", stage.Name));
-                    return true;
+                    return StageOutcome.Skipped;
 
                 case StageResult.PermanentFailure failure:
                     RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, failure.Reason, failure.Exception);
                     await PublishStatusAsync(input, replays, Failed(attempt, failure.Reason, "permanent"), cancellationToken);
-                    return true;
+                    return StageOutcome.Failed;
 
                 case StageResult.TransientFailure failure when options.IsProjection:
                     var wait = Backoff(attempt, failure.RetryAfter);
@@ -293,7 +311,7 @@ internal sealed class RecordProcessor(
                     var reason = $"{failure.Reason} (gave up after {attempt} attempts)";
                     RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, reason, failure.Exception);
                     await PublishStatusAsync(input, replays, Failed(attempt, reason, "permanent"), cancellationToken);
-                    return true;
+                    return StageOutcome.Failed;
 
                 default:
                     throw new InvalidOperationException($"Unknown stage result {result.GetType().Name}.");
@@ -357,7 +375,7 @@ internal sealed class RecordProcessor(
         }
     }
 
-    private async Task<bool> PublishSuccessAsync(
+    private async Task<StageOutcome> PublishSuccessAsync(
         EventEnvelope input, int replays, int attempt, StageResult.Succeeded success, CancellationToken cancellationToken)
     {
         var records = new List<OutgoingRecord>(success.Outputs.Count + 1);
@@ -377,9 +395,10 @@ internal sealed class RecordProcessor(
             var reason = $"its output could not be published: {ex.Message}";
             RuntimeLog.PermanentFailure(logger, stage.Name, input.DocumentId, reason);
             await PublishStatusAsync(input, replays, Failed(attempt, reason, "permanent"), cancellationToken);
+            return StageOutcome.Failed;
         }
 
-        return true;
+        return StageOutcome.Succeeded;
     }
 
     private StageStatusChanged Failed(int attempt, string reason, string errorType)
