@@ -57,7 +57,7 @@ public sealed class PipelineMetrics
         _duration.Record(elapsed.TotalSeconds, tags);
     }
 
-    private static string Name(StageOutcome outcome) => outcome switch
+    internal static string Name(StageOutcome outcome) => outcome switch
     {
         StageOutcome.Succeeded => "succeeded",
         StageOutcome.Retried => "retried",

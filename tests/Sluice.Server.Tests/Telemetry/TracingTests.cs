@@ -55,6 +55,35 @@ public sealed class TracingTests
         Assert.Equal("documents.submitted", extract.GetTagItem("messaging.destination.name"));
         Assert.Equal("extract", extract.GetTagItem("messaging.consumer.group.name"));
         Assert.NotNull(extract.GetTagItem("messaging.kafka.offset"));
+        Assert.Equal("succeeded", extract.GetTagItem("sluice.outcome"));
+        Assert.Equal(ActivityStatusCode.Unset, extract.Status);
+    }
+
+    [Fact]
+    public async Task AStageThatDeadLetters_MarksItsSpanAsAnError()
+    {
+        var spans = new List<Activity>();
+        await using var host = await SluiceTestHost.StartAsync(
+            new Dictionary<string, string?> { ["Sluice:Telemetry:Tracing"] = "true" },
+            services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)));
+        var docx = TestDocuments.Docx("A paragraph that will never be read.");
+
+        var document = await host.AcceptAsync(docx[..(docx.Length / 2)], "cut.docx");
+        Assert.Equal("dead_lettered", (await host.WaitForTerminalAsync(document.Id)).Status);
+
+        Activity? extract = null;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (extract is null && DateTime.UtcNow < deadline && await Pause())
+        {
+            lock (spans)
+            {
+                extract = spans.FirstOrDefault(s => (s.GetTagItem("sluice.document_id") as string) == document.Id && (s.GetTagItem("sluice.stage") as string) == "extract");
+            }
+        }
+
+        Assert.NotNull(extract);
+        Assert.Equal(ActivityStatusCode.Error, extract.Status);
+        Assert.Equal("dead_lettered", extract.GetTagItem("sluice.outcome"));
     }
 
     private static async Task<bool> Pause()

@@ -81,6 +81,21 @@ internal sealed class RecordProcessor(
             activity.SetTag("sluice.tenant", input.Tenant);
         }
 
+        var outcome = await HandleEventAsync(record, input, cancellationToken);
+        if (activity is not null && outcome != StageOutcome.Abandoned)
+        {
+            activity.SetTag("sluice.outcome", PipelineMetrics.Name(outcome));
+            if (outcome is StageOutcome.Retried or StageOutcome.DeadLettered or StageOutcome.Failed)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, PipelineMetrics.Name(outcome));
+            }
+        }
+
+        return outcome;
+    }
+
+    private async Task<StageOutcome> HandleEventAsync(ConsumedRecord record, EventEnvelope input, CancellationToken cancellationToken)
+    {
         try
         {
             var history = await _crashLoops.BeginAsync(record, cancellationToken);
