@@ -38,3 +38,26 @@ public sealed class MigrateCommandTests(PostgresServer postgres)
         Assert.DoesNotContain("hunter2", run.StandardError, StringComparison.Ordinal);
     }
 }
+
+public sealed class KeysOnPostgresTests(PostgresServer postgres)
+{
+    [Fact]
+    public async Task Keys_WithPostgresStores_AreKeptInPostgres_WhereEveryApiProcessReadsThem()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        var environment = new Dictionary<string, string> { ["Sluice__Stores"] = "postgres", ["Sluice__Postgres__ConnectionString"] = connection };
+
+        await using var created = await SluiceProcess.RunAsync(TimeSpan.FromSeconds(60), environment, "keys", "create", "--tenant", "acme", "--role", "admin");
+        Assert.True(created.ExitCode == 0, created.StandardError);
+        var key = created.StandardOutput.Trim();
+        await using var listed = await SluiceProcess.RunAsync(TimeSpan.FromSeconds(60), environment, "keys", "list");
+
+        Assert.Contains(key.Substring(3, 12), listed.StandardOutput, StringComparison.Ordinal);
+        await using var database = new NpgsqlConnection(connection);
+        await database.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand("SELECT tenant, role, octet_length(secret_sha256) FROM sluice.api_keys", database);
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        Assert.True(await reader.ReadAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(("acme", "admin", 32), (reader.GetString(0), reader.GetString(1), reader.GetInt32(2)));
+    }
+}
