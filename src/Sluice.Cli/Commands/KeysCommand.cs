@@ -81,7 +81,7 @@ internal static class KeysCommand
         Console.WriteLine($"{"ID",-12}  {"TENANT",-20}  {"ROLE",-6}  {"STATE",-8}  {"CREATED",-16}  {"EXPIRES",-16}  NAME");
         foreach (var key in keys)
         {
-            var state = key.RevokedAt is not null ? "revoked" : key.ExpiresAt <= now ? "expired" : "active";
+            var state = ApiKeys.State(key, now);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{key.Id,-12}  {key.Tenant,-20}  {key.Role,-6}  {state,-8}  {key.CreatedAt:yyyy-MM-dd HH:mm}  {(key.ExpiresAt is { } e ? e.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "never"),-16}  {key.Name}"));
         }

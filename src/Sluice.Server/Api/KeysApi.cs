@@ -13,8 +13,7 @@ public sealed record KeyResponse(string Id, string Tenant, string Role, string? 
     public static KeyResponse From(ApiKey key, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var state = key.RevokedAt is not null ? "revoked" : key.ExpiresAt <= now ? "expired" : "active";
-        return new KeyResponse(key.Id, key.Tenant, key.Role, key.Name, state, key.CreatedAt, key.ExpiresAt, key.RevokedAt);
+        return new KeyResponse(key.Id, key.Tenant, key.Role, key.Name, ApiKeys.State(key, now), key.CreatedAt, key.ExpiresAt, key.RevokedAt);
     }
 }
 

@@ -25,7 +25,8 @@ public sealed class ApiKeys(IApiKeyStore store, IOptions<AuthOptions> options, T
 {
     private readonly ConcurrentDictionary<string, (ApiKey? Key, DateTimeOffset ReadAt)> _cache = new(StringComparer.Ordinal);
     private const int MaxCachedKeys = 10_000;
-    private (bool Any, DateTimeOffset ReadAt)? _any;
+    // A reference, so that concurrent requests never read half of a write.
+    private AnyKeys? _any;
 
     /// <summary>Creates a key and returns its text, which exists nowhere else: show it once.</summary>
     public async Task<(ApiKey Key, string Text)> CreateAsync(
@@ -39,7 +40,7 @@ public sealed class ApiKeys(IApiKeyStore store, IOptions<AuthOptions> options, T
         var (text, id, hash) = ApiKeyText.Generate();
         var key = new ApiKey(id, tenant, Roles.Name(role), string.IsNullOrWhiteSpace(name) ? null : name.Trim(), hash, time.GetUtcNow(), expiresAt, null);
         await store.CreateAsync(key, cancellationToken);
-        _any = (true, time.GetUtcNow());
+        _any = new AnyKeys(true, time.GetUtcNow());
         return (key, text);
     }
 
@@ -62,8 +63,15 @@ public sealed class ApiKeys(IApiKeyStore store, IOptions<AuthOptions> options, T
         }
 
         var any = await store.AnyAsync(cancellationToken);
-        _any = (any, now);
+        _any = new AnyKeys(any, now);
         return any;
+    }
+
+    /// <summary><c>active</c>, <c>revoked</c> or <c>expired</c> at <paramref name="now"/>, as listings show a key.</summary>
+    public static string State(ApiKey key, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return key.RevokedAt is not null ? "revoked" : key.ExpiresAt <= now ? "expired" : "active";
     }
 
     /// <summary>Checks a presented key: well formed, known, secret matching (in constant time), not revoked, not expired.</summary>
@@ -106,4 +114,6 @@ public sealed class ApiKeys(IApiKeyStore store, IOptions<AuthOptions> options, T
             ? new KeyCheck.Valid(new Caller(key.Tenant, role), key.Id)
             : new KeyCheck.Invalid($"The API key {key.Id} has no valid tenant or role.");
     }
+
+    private sealed record AnyKeys(bool Any, DateTimeOffset ReadAt);
 }
