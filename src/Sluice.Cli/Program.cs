@@ -11,6 +11,7 @@ var root = new RootCommand("Sluice: event-driven document ingestion for AI")
     DevCommand.Create(),
     IngestCommand.Create(),
     StatusCommand.Create(),
+    TopCommand.Create(),
     SearchCommand.Create(),
     EvalCommand.Create(),
     BenchCommand.Create(),

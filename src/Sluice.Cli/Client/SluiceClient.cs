@@ -115,6 +115,49 @@ internal sealed class SluiceClient(HttpClient http) : IDisposable
         throw new CliException($"{fileName}: {await DescribeAsync(response, cancellationToken)}", 1);
     }
 
+    /// <summary>
+    /// The pipeline's state (<c>GET /v1/pipeline</c>, admins only). A refusal is one actionable line: which key to
+    /// pass, or that the server predates the route.
+    /// </summary>
+    public async Task<PipelineSnapshot> GetPipelineAsync(CancellationToken cancellationToken)
+    {
+        HttpResponseMessage sent;
+        try
+        {
+            sent = await SendAsync(() => http.GetAsync(new Uri("v1/pipeline", UriKind.Relative), cancellationToken));
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // HttpClient's own timeout, not the caller's cancellation.
+            throw new CliException($"the Sluice server at {http.BaseAddress} did not answer within {http.Timeout.TotalSeconds:0} s", 3);
+        }
+
+        using var response = sent;
+        switch (response.StatusCode)
+        {
+            case HttpStatusCode.OK:
+                try
+                {
+                    return await response.Content.ReadFromJsonAsync<PipelineSnapshot>(Json, cancellationToken)
+                           ?? throw new CliException("the server answered an empty pipeline view", 3);
+                }
+                catch (JsonException)
+                {
+                    throw new CliException($"the server at {http.BaseAddress} answered a pipeline view this sluice cannot read: are the server and the CLI the same version?", 3);
+                }
+
+            case HttpStatusCode.Unauthorized:
+                throw new CliException(
+                    $"the server at {http.BaseAddress} wants an admin's API key (401): pass --api-key or set {ClientCredentials.EnvironmentVariable}", 3);
+            case HttpStatusCode.Forbidden:
+                throw new CliException($"the server at {http.BaseAddress} refused the API key (403): the pipeline view needs an admin's key", 3);
+            case HttpStatusCode.NotFound:
+                throw new CliException($"the server at {http.BaseAddress} has no pipeline view (404 for /v1/pipeline): is it an older Sluice, or not Sluice?", 3);
+            default:
+                throw new CliException(await DescribeAsync(response, cancellationToken), 3);
+        }
+    }
+
     private async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send)
     {
         try
