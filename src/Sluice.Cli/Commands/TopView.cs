@@ -138,7 +138,8 @@ internal static class TopView
 
     private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Number(double value) => value.ToString(value >= 100 ? "0" : "0.#", CultureInfo.InvariantCulture);
+    /// <summary>Two significant decimals where they matter (0.04 records/s is not 0), none past 100.</summary>
+    private static string Number(double value) => value.ToString(value switch { >= 100 => "0", >= 10 => "0.#", _ => "0.##" }, CultureInfo.InvariantCulture);
 
     /// <summary><c>3.2s</c>, <c>4m 05s</c>, <c>2h 03m</c>, <c>3d 04h</c>.</summary>
     internal static string Age(double seconds)
