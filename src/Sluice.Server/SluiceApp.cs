@@ -36,6 +36,9 @@ public static class SluiceApp
         // ...and its housekeeping: redriving documents accepted but never published, pruning the status store.
         builder.Services.AddSluiceHousekeeping();
 
+        // Live status streams (server-sent events) read the status store's change feed.
+        builder.Services.AddSluiceEvents();
+
         builder.Services.AddSluiceSecurity();
         builder.Services.AddSluiceHardening();
         builder.Services.AddProblemDetails();
@@ -106,6 +109,7 @@ public static class SluiceApp
         app.MapDocumentsApi();
         app.MapSearchApi();
         app.MapDeadLettersApi();
+        app.MapEventsApi();
         app.MapKeysApi();
         return app;
     }
