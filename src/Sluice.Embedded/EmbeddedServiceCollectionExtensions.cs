@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sluice.Core.Deletion;
+using Sluice.Core.Events;
 using Sluice.Core.Health;
 using Sluice.Core.Ports;
 using Sluice.Core.Stages;
@@ -37,7 +38,7 @@ public static class EmbeddedServiceCollectionExtensions
 
     /// <summary>
     /// The embedded stores, one SQLite file each under <paramref name="dataDirectory"/>: <see cref="IStatusStore"/>
-    /// (<c>status.db</c>, folding the pipeline of <see cref="StageCatalog"/>), <see cref="IChunkStore"/>,
+    /// (<c>status.db</c>, folding the pipeline of <see cref="StageCatalog"/>, and its change feed <see cref="IStatusChangeFeed"/>), <see cref="IChunkStore"/>,
     /// <see cref="ISummaryStore"/>, <see cref="IDeadLetterStore"/>, <see cref="IApiKeyStore"/> and <see cref="IWebhookStore"/> (in <c>status.db</c>), <see cref="ISearchIndex"/>, the
     /// <see cref="ILlmSummaryCache"/>, and an <see cref="IDeletedDataEraser"/> that rewrites the files after deletions (unless
     /// <paramref name="vacuumAfterDeletes"/> is off). Their failures are classified by <see cref="SqliteErrorClassifier"/>.
@@ -63,8 +64,10 @@ public static class EmbeddedServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        services.TryAddSingleton<StatusChangeSignal>();
         services.AddSingleton<SqliteStatusStore>();
         services.AddSingleton<IStatusStore>(sp => sp.GetRequiredService<SqliteStatusStore>());
+        services.AddSingleton<IStatusChangeFeed>(sp => sp.GetRequiredService<SqliteStatusStore>());
         services.AddSingleton<IChunkStore, SqliteChunkStore>();
         services.AddSingleton<ISummaryStore, SqliteSummaryStore>();
         services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();

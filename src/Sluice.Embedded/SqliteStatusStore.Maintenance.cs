@@ -81,6 +81,13 @@ public sealed partial class SqliteStatusStore
         }
         while (removed == PruneBatch);
 
+        // The change feed keeps what the dedup keeps: a change recorded before the same horizon goes too.
+        do
+        {
+            removed = await _writes.RunAsync(db => PruneChanges(db, appliedCutoff), cancellationToken);
+        }
+        while (removed == PruneBatch);
+
         var deletedCutoff = Format(deletedBefore);
         long documents = 0;
         do

@@ -19,23 +19,29 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
     private readonly SqliteWriteQueue _writes;
     private readonly IReadOnlyList<string> _pipeline;
     private readonly TimeProvider _time;
+    private readonly StatusChangeSignal? _signal;
 
-    public SqliteStatusStore(IOptions<SqliteStoreOptions> options, TimeProvider? timeProvider = null)
+    /// <param name="options">Where the file is and which stages a document passes.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="signal">Pulsed after each commit that recorded a change (see <see cref="StatusChangeSignal"/>).</param>
+    public SqliteStatusStore(IOptions<SqliteStoreOptions> options, TimeProvider? timeProvider = null, StatusChangeSignal? signal = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _file = new SqliteFile(options.Value.StatusPath, StatusSchema.Sql, StatusSchema.Upgrade);
         _writes = new SqliteWriteQueue(_file.Open, "sluice-status-writer");
         _pipeline = [.. options.Value.PipelineStages];
         _time = timeProvider ?? TimeProvider.System;
+        _signal = signal;
     }
 
     /// <summary>Write transactions committed so far (each holds one or more writes).</summary>
     internal long CommittedWriteBatches => _writes.CommittedBatches;
 
-    public Task<(DocumentStatus Status, bool Created)> RegisterAsync(DocumentRecord document, CancellationToken cancellationToken = default)
+    public async Task<(DocumentStatus Status, bool Created)> RegisterAsync(DocumentRecord document, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(document);
-        return _writes.RunAsync(db => Register(db, document), cancellationToken);
+        var registered = await _writes.RunAsync(db => Register(db, document), cancellationToken);
+        return Notified(registered, registered.Created);
     }
 
     private (DocumentStatus Status, bool Created) Register(Statements db, DocumentRecord document)
@@ -65,6 +71,11 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
 
         var status = Read(db, document.Id)
                      ?? throw new InvalidOperationException($"Document {document.Id} vanished right after it was registered.");
+        if (created)
+        {
+            RecordChange(db, StatusChangeRecords.Accepted(status.Document));
+        }
+
         return (status, created);
     }
 
@@ -107,19 +118,20 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
         return new Page<DocumentStatus>(items, next);
     }
 
-    public Task<bool> ApplyAsync(EventEnvelope statusEvent, CancellationToken cancellationToken = default)
+    public async Task<bool> ApplyAsync(EventEnvelope statusEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statusEvent);
         var change = statusEvent.GetData<StageStatusChanged>();
-        return _writes.RunAsync(db => Apply(db, statusEvent, change), cancellationToken);
+        var (applied, recorded) = await _writes.RunAsync(db => Apply(db, statusEvent, change), cancellationToken);
+        return Notified(applied, recorded);
     }
 
-    private bool Apply(Statements db, EventEnvelope statusEvent, StageStatusChanged change)
+    private (bool Applied, bool Recorded) Apply(Statements db, EventEnvelope statusEvent, StageStatusChanged change)
     {
         if (db.Execute("INSERT OR IGNORE INTO applied_events (event_id, applied_at) VALUES ($p0, $p1)",
                 statusEvent.Id, Format(_time.GetUtcNow())) == 0)
         {
-            return false;
+            return (false, false);
         }
 
         if (RevisionOf(db, statusEvent.DocumentId, statusEvent.Revision) is RevisionState.Deleted or RevisionState.Superseded)
@@ -130,7 +142,7 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
                 QueueGarbage(db, blob);
             }
 
-            return false;
+            return (false, false);
         }
 
         foreach (var blob in change.Blobs ?? [])
@@ -169,11 +181,21 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
             UPDATE documents SET state = $p1, error_stage = $p2, error_reason = $p3, chunks = COALESCE($p4, chunks), updated_at = $p5
             WHERE id = $p0
             """, statusEvent.DocumentId, state.ToString(), error?.Stage, error?.Reason, chunks, Format(_time.GetUtcNow()));
-        return true;
+
+        var rows = StatusChangeRecords.Folded(current!, fold, statusEvent.OccurredAt);
+        foreach (var row in rows)
+        {
+            RecordChange(db, row);
+        }
+
+        return (true, rows.Count > 0);
     }
 
-    public Task<DocumentDeletion?> DeleteAsync(string documentId, CancellationToken cancellationToken = default)
-        => _writes.RunAsync(db => Delete(db, documentId), cancellationToken);
+    public async Task<DocumentDeletion?> DeleteAsync(string documentId, CancellationToken cancellationToken = default)
+    {
+        var deletion = await _writes.RunAsync(db => Delete(db, documentId), cancellationToken);
+        return Notified(deletion, deletion is not null);
+    }
 
     public void Dispose() => _writes.Dispose();
 
@@ -185,8 +207,10 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
             return null;
         }
 
-        var now = Format(_time.GetUtcNow());
+        var deletedAt = _time.GetUtcNow();
+        var now = Format(deletedAt);
         db.Execute("UPDATE documents SET deleted_at = $p1, updated_at = $p1 WHERE id = $p0", documentId, now);
+        RecordChange(db, StatusChangeRecords.Deleted(status, deletedAt));
         db.Execute("DELETE FROM stages WHERE document_id = $p0", documentId);
 
         // In the same transaction as the tombstone: the blobs it leaves behind are queued for the collector, which

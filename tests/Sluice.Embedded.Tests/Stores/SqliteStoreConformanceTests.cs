@@ -78,3 +78,17 @@ public sealed class SqliteWebhookStoreConformanceTests : WebhookStoreConformance
 
     public void Dispose() => _directory.Dispose();
 }
+
+public sealed class SqliteStatusChangeFeedConformanceTests : StatusChangeFeedConformance
+{
+    private readonly TempStoreDirectory _directory = new();
+
+    protected override Task<IStatusStore> CreateStoreAsync(IReadOnlyList<string> pipeline, TimeProvider time, CancellationToken cancellationToken)
+        => Task.FromResult<IStatusStore>(new SqliteStatusStore(Options.Create(_directory.Options(pipeline)), time));
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _directory.Dispose();
+    }
+}

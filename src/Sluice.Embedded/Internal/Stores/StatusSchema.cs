@@ -110,5 +110,25 @@ internal static class StatusSchema
         -- event ids (pruning). The redrive's index is made by Upgrade, once the published_at column exists.
         CREATE INDEX IF NOT EXISTS documents_deleted ON documents (deleted_at) WHERE deleted_at IS NOT NULL;
         CREATE INDEX IF NOT EXISTS applied_events_by_time ON applied_events (applied_at);
+        -- The change feed (IStatusChangeFeed): one row per recorded change, written in the change's own transaction.
+        -- AUTOINCREMENT: a pruned position is never handed out again, so a reader's position stays meaningful.
+        CREATE TABLE IF NOT EXISTS status_changes (
+            position INTEGER PRIMARY KEY AUTOINCREMENT,
+            type TEXT NOT NULL,
+            tenant TEXT NOT NULL,
+            document_id TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            stage TEXT,
+            stage_state TEXT,
+            progress REAL,
+            error_stage TEXT,
+            error_reason TEXT,
+            at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS status_changes_by_tenant ON status_changes (tenant, position);
+        CREATE INDEX IF NOT EXISTS status_changes_by_document ON status_changes (document_id, position);
+        CREATE INDEX IF NOT EXISTS status_changes_by_time ON status_changes (recorded_at);
         """;
 }
