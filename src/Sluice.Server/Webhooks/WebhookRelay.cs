@@ -24,7 +24,7 @@ namespace Sluice.Server.Webhooks;
 /// </remarks>
 public sealed class WebhookRelay(
     IWebhookStore store, IEventLog log, WebhookSubscriptionCache subscriptions, IOptions<WebhookOptions> options, TimeProvider time,
-    ILogger<WebhookRelay> logger, IStatusChangeFeed? feed = null) : BackgroundService
+    ILogger<WebhookRelay> logger, IStatusChangeFeed? feed = null, StatusChangeSignal? signal = null) : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
@@ -49,11 +49,13 @@ public sealed class WebhookRelay(
         {
             try
             {
+                // Taken before the read: a change committed by this process meanwhile wakes the relay at once.
+                var changed = signal?.Next;
                 var read = await RelayOnceAsync(feed, producer, stoppingToken);
                 failures = 0;
                 if (read < options.Value.BatchSize)
                 {
-                    await Task.Delay(options.Value.PollInterval, time, stoppingToken);
+                    await WaitForChangesAsync(changed, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -76,6 +78,18 @@ public sealed class WebhookRelay(
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Until this process records a change (<paramref name="changed"/>) or the poll interval has passed (changes
+    /// recorded by other processes are found by polling).
+    /// </summary>
+    private async Task WaitForChangesAsync(Task? changed, CancellationToken stoppingToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var delay = Task.Delay(options.Value.PollInterval, time, wait.Token);
+        await (changed is null ? delay : Task.WhenAny(changed, delay)).WaitAsync(stoppingToken);
+        await wait.CancelAsync();
     }
 
     /// <summary>One round: the changes after the cursor, their deliveries produced, the cursor advanced. Returns the changes read.</summary>

@@ -15,7 +15,11 @@ public static class WebhookServiceCollectionExtensions
     {
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpClient(WebhookDeliveryStage.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => WebhookConnector.CreateHandler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateNetworks));
+            .ConfigurePrimaryHttpMessageHandler(sp => WebhookConnector.CreateHandler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateNetworks))
+
+            // The factory's own trace lines list every header, webhook-signature included (header redaction did not
+            // reach them); the stage logs each delivery's outcome itself, by ids.
+            .RemoveAllLoggers();
         services.AddSingleton<WebhookDeliveryStage>();
         services.AddKeyedSingleton<IStage>(StageNames.Webhooks, (sp, _) => sp.GetRequiredService<WebhookDeliveryStage>());
         return services;
