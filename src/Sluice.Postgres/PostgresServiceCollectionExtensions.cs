@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Sluice.Core.Events;
 using Sluice.Core.Ports;
 
 namespace Sluice.Postgres;
@@ -20,7 +21,10 @@ public static class PostgresServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<PostgresDatabase>();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IStatusStore, PostgresStatusStore>();
+        services.TryAddSingleton<StatusChangeSignal>();
+        services.AddSingleton<PostgresStatusStore>();
+        services.AddSingleton<IStatusStore>(sp => sp.GetRequiredService<PostgresStatusStore>());
+        services.AddSingleton<IStatusChangeFeed>(sp => sp.GetRequiredService<PostgresStatusStore>());
         services.AddSingleton<IDeadLetterStore, PostgresDeadLetterStore>();
         services.AddSingleton<ISummaryStore, PostgresSummaryStore>();
         services.AddSingleton<ILlmSummaryCache, PostgresLlmSummaryCache>();

@@ -84,6 +84,17 @@ public sealed partial class PostgresStatusStore
         }
         while (removed == PruneBatch);
 
+        // The change feed keeps what the dedup keeps: a change recorded before the same horizon goes too.
+        do
+        {
+            await using var connection = await _database.OpenAsync(cancellationToken);
+            removed = await Sql.Command(connection, null, """
+                DELETE FROM status_changes WHERE position IN
+                    (SELECT position FROM status_changes WHERE recorded_at < $1 ORDER BY recorded_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+                """).With(appliedBefore).With(PruneBatch).ExecuteAsync(cancellationToken);
+        }
+        while (removed == PruneBatch);
+
         long documents = 0;
         do
         {

@@ -36,20 +36,29 @@ public sealed partial class PostgresStatusStore : IStatusStore
     private readonly PostgresDatabase _database;
     private readonly IReadOnlyList<string> _pipeline;
     private readonly TimeProvider _time;
+    private readonly StatusChangeSignal? _signal;
 
-    public PostgresStatusStore(PostgresDatabase database, IOptions<PostgresOptions> options, TimeProvider? timeProvider = null)
+    /// <param name="database">The database.</param>
+    /// <param name="options">Which stages a document passes.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="signal">Pulsed after each commit that recorded a change (see <see cref="StatusChangeSignal"/>).</param>
+    public PostgresStatusStore(
+        PostgresDatabase database, IOptions<PostgresOptions> options, TimeProvider? timeProvider = null, StatusChangeSignal? signal = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(options);
         _database = database;
         _pipeline = [.. options.Value.PipelineStages];
         _time = timeProvider ?? TimeProvider.System;
+        _signal = signal;
     }
 
-    public Task<(DocumentStatus Status, bool Created)> RegisterAsync(DocumentRecord document, CancellationToken cancellationToken = default)
+    public async Task<(DocumentStatus Status, bool Created)> RegisterAsync(DocumentRecord document, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(document);
-        return Sql.InTransactionAsync(_database, (connection, transaction) => RegisterAsync(connection, transaction, document, cancellationToken), cancellationToken);
+        var registered = await Sql.InTransactionAsync(
+            _database, (connection, transaction) => RegisterAsync(connection, transaction, document, cancellationToken), cancellationToken);
+        return Notified(registered, registered.Created);
     }
 
     private async Task<(DocumentStatus Status, bool Created)> RegisterAsync(
@@ -82,6 +91,11 @@ public sealed partial class PostgresStatusStore : IStatusStore
 
         var status = await ReadAsync(connection, transaction, document.Id, cancellationToken)
                      ?? throw new InvalidOperationException($"Document {document.Id} vanished right after it was registered.");
+        if (created)
+        {
+            await RecordChangesAsync(connection, transaction, [StatusChangeRecords.Accepted(status.Document)], cancellationToken);
+        }
+
         return (status, created);
     }
 
@@ -109,14 +123,16 @@ public sealed partial class PostgresStatusStore : IStatusStore
         return new Page<DocumentStatus>([.. rows.Take(limit).Select(r => r.Status)], next);
     }
 
-    public Task<bool> ApplyAsync(EventEnvelope statusEvent, CancellationToken cancellationToken = default)
+    public async Task<bool> ApplyAsync(EventEnvelope statusEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statusEvent);
         var change = statusEvent.GetData<StageStatusChanged>();
-        return Sql.InTransactionAsync(_database, (connection, transaction) => ApplyAsync(connection, transaction, statusEvent, change, cancellationToken), cancellationToken);
+        var (applied, recorded) = await Sql.InTransactionAsync(
+            _database, (connection, transaction) => ApplyAsync(connection, transaction, statusEvent, change, cancellationToken), cancellationToken);
+        return Notified(applied, recorded);
     }
 
-    private async Task<bool> ApplyAsync(
+    private async Task<(bool Applied, bool Recorded)> ApplyAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, EventEnvelope statusEvent, StageStatusChanged change, CancellationToken cancellationToken)
     {
         // First: a second delivery of this event waits here for this transaction, then finds the id and stops.
@@ -124,7 +140,7 @@ public sealed partial class PostgresStatusStore : IStatusStore
             .With(statusEvent.Id).With(_time.GetUtcNow()).ExecuteAsync(cancellationToken) == 1;
         if (!fresh)
         {
-            return false;
+            return (false, false);
         }
 
         var blobs = change.Blobs ?? [];
@@ -134,7 +150,7 @@ public sealed partial class PostgresStatusStore : IStatusStore
         {
             // Late news of a deleted or superseded revision: nothing to show, but what it wrote must still go.
             await QueueGarbageAsync(connection, transaction, blobs, cancellationToken);
-            return false;
+            return (false, false);
         }
 
         if (blobs.Count > 0)
@@ -164,7 +180,7 @@ public sealed partial class PostgresStatusStore : IStatusStore
             {
                 // A registration and a deletion both came in between; the deletion's tombstone wins.
                 await QueueGarbageAsync(connection, transaction, blobs, cancellationToken);
-                return false;
+                return (false, false);
             }
         }
 
@@ -190,11 +206,18 @@ public sealed partial class PostgresStatusStore : IStatusStore
             """).With(statusEvent.DocumentId).With(fold.State.ToString()).With(fold.Error?.Stage, NpgsqlDbType.Text)
             .With(fold.Error?.Reason, NpgsqlDbType.Text).With(fold.Chunks is { } n ? checked((int)n) : null, NpgsqlDbType.Integer)
             .With(_time.GetUtcNow()).ExecuteAsync(cancellationToken);
-        return true;
+
+        var rows = StatusChangeRecords.Folded(current, fold, statusEvent.OccurredAt);
+        await RecordChangesAsync(connection, transaction, rows, cancellationToken);
+        return (true, rows.Count > 0);
     }
 
-    public Task<DocumentDeletion?> DeleteAsync(string documentId, CancellationToken cancellationToken = default)
-        => Sql.InTransactionAsync(_database, (connection, transaction) => DeleteAsync(connection, transaction, documentId, cancellationToken), cancellationToken);
+    public async Task<DocumentDeletion?> DeleteAsync(string documentId, CancellationToken cancellationToken = default)
+    {
+        var deletion = await Sql.InTransactionAsync(
+            _database, (connection, transaction) => DeleteAsync(connection, transaction, documentId, cancellationToken), cancellationToken);
+        return Notified(deletion, deletion is not null);
+    }
 
     private async Task<DocumentDeletion?> DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string documentId, CancellationToken cancellationToken)
     {
@@ -224,6 +247,7 @@ public sealed partial class PostgresStatusStore : IStatusStore
 
         await QueueGarbageAsync(connection, transaction, recorded, cancellationToken);
         await QueueOwnerGarbageAsync(connection, transaction, new BlobOwner(documentId, status.Document.Revision), now, cancellationToken);
+        await RecordChangesAsync(connection, transaction, [StatusChangeRecords.Deleted(status, now)], cancellationToken);
         return new DocumentDeletion(status.Document);
     }
 

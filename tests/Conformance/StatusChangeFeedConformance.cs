@@ -31,6 +31,13 @@ public abstract class StatusChangeFeedConformance : IAsyncDisposable
     /// <summary>Opens a status store (also an <see cref="IStatusChangeFeed"/>) on this test's backend.</summary>
     protected abstract Task<IStatusStore> CreateStoreAsync(IReadOnlyList<string> pipeline, TimeProvider time, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Waits until every change committed so far is readable. A backend may hold a committed change back while a
+    /// transaction that started before it is still running (so that no reader moves past a change still to come);
+    /// the suite reads after this, so that it sees its own writes.
+    /// </summary>
+    protected virtual Task SettleAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     [Fact]
     public async Task AFullRun_IsRecordedInOrder_WithEveryField()
     {
@@ -237,7 +244,7 @@ public abstract class StatusChangeFeedConformance : IAsyncDisposable
     {
         var store = await CreateStoreAsync(Pipeline, Clock, Ct);
         _resources.Add(store);
-        return (store, Assert.IsAssignableFrom<IStatusChangeFeed>(store));
+        return (store, new SettledFeed(Assert.IsAssignableFrom<IStatusChangeFeed>(store), SettleAsync));
     }
 
     private static DocumentRecord Document(string id, string tenant = "default", DateTimeOffset? acceptedAt = null)
@@ -249,6 +256,23 @@ public abstract class StatusChangeFeedConformance : IAsyncDisposable
         var envelope = Envelope(documentId, change, at, tenant);
         await store.ApplyAsync(envelope, Ct);
         return envelope.OccurredAt;
+    }
+
+    /// <summary>The store's feed, read after <see cref="SettleAsync"/>.</summary>
+    private sealed class SettledFeed(IStatusChangeFeed feed, Func<CancellationToken, Task> settle) : IStatusChangeFeed
+    {
+        public async Task<IReadOnlyList<StatusChange>> ReadAsync(
+            string? tenant, long after, int limit, string? documentId = null, CancellationToken cancellationToken = default)
+        {
+            await settle(cancellationToken);
+            return await feed.ReadAsync(tenant, after, limit, documentId, cancellationToken);
+        }
+
+        public async Task<long> LatestPositionAsync(CancellationToken cancellationToken = default)
+        {
+            await settle(cancellationToken);
+            return await feed.LatestPositionAsync(cancellationToken);
+        }
     }
 
     private EventEnvelope Envelope(string documentId, StageStatusChanged change, DateTimeOffset? at = null, string tenant = "default")

@@ -31,6 +31,26 @@ public sealed class PostgresStatusStoreConformanceTests(PostgresServer server) :
     }
 }
 
+public sealed class PostgresStatusChangeFeedConformanceTests(PostgresServer server) : StatusChangeFeedConformance
+{
+    private readonly PostgresTestSchema _schema = new(server);
+
+    protected override async Task<IStatusStore> CreateStoreAsync(IReadOnlyList<string> pipeline, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var database = await _schema.OpenAsync(pipeline);
+        return new PostgresStatusStore(database, Options.Create(await _schema.OptionsAsync(pipeline)), time);
+    }
+
+    protected override async Task SettleAsync(CancellationToken cancellationToken)
+        => await PostgresFeedSettling.SettleAsync(await _schema.OpenAsync(), cancellationToken);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _schema.DisposeAsync();
+    }
+}
+
 public sealed class PostgresDeadLetterStoreConformanceTests(PostgresServer server) : DeadLetterStoreConformance
 {
     private readonly PostgresTestSchema _schema = new(server);
