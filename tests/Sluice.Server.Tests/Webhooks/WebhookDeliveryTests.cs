@@ -24,8 +24,8 @@ public sealed class WebhookDeliveryTests
         ["Sluice:Webhooks:PollInterval"] = "00:00:00.050",
     };
 
-    private static Task<SluiceTestHost> StartAsync(Dictionary<string, string?> settings)
-        => SluiceTestHost.StartAsync(settings, s => s.AddSingleton<IEmbedder, HashingEmbedder>());
+    private static Task<SluiceTestHost> StartAsync(Dictionary<string, string?> settings, string log = "embedded")
+        => SluiceTestHost.StartOnAsync(log, settings, s => s.AddSingleton<IEmbedder, HashingEmbedder>());
 
     [Fact]
     public async Task Deliveries_AreSigned_WithTheSubscriptionsSecret_AndCarryTheCompletedDocument()
@@ -63,13 +63,15 @@ public sealed class WebhookDeliveryTests
         Assert.Equal(WebhookRelay.DeliveryId(webhook.Id, data.GetProperty("position").GetInt64()), delivery.Id);
     }
 
-    [Fact]
-    public async Task AReceiverThatWasDown_GetsEveryDelivery_OncePerId_WhenItIsBack()
+    [Theory]
+    [InlineData("embedded")]
+    [InlineData("kafka")]
+    public async Task AReceiverThatWasDown_GetsEveryDelivery_OncePerId_WhenItIsBack(string log)
     {
         // Models a receiver that is down for a minute: in production the retry tiers are 10s, 1m, 10m; here they are
         // a second each, and the receiver stays down until every delivery has failed at least twice.
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var host = await StartAsync(Settings(new() { ["Sluice:RetryDelays"] = "1s,1s,1s,1s,1s,1s" }));
+        await using var host = await StartAsync(Settings(new() { ["Sluice:RetryDelays"] = "1s,1s,1s,1s,1s,1s" }), log);
         var webhook = await SubscribeAsync(host, receiver, [StatusChangeTypes.Accepted, StatusChangeTypes.Completed]);
         receiver.Mode = ReceiverMode.Down;
 
