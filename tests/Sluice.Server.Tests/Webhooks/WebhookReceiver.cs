@@ -26,6 +26,9 @@ internal enum ReceiverMode
 
     /// <summary>400 Bad Request.</summary>
     Reject,
+
+    /// <summary>The status in <see cref="WebhookReceiver.AnswerStatus"/> (with <c>Retry-After: 7</c> on a 429).</summary>
+    Answer,
 }
 
 /// <summary>One delivery as the receiver saw it.</summary>
@@ -52,6 +55,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         get => _mode;
         set => _mode = value;
     }
+
+    /// <summary>What <see cref="ReceiverMode.Answer"/> answers.</summary>
+    public int AnswerStatus { get; set; } = 503;
 
     /// <summary>Deliveries answered with 204, in arrival order (repeats included).</summary>
     public IReadOnlyList<ReceivedDelivery> Accepted => [.. _accepted];
@@ -118,6 +124,15 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             case ReceiverMode.Reject:
                 _refused.Enqueue(id);
                 context.Response.StatusCode = 400;
+                return;
+            case ReceiverMode.Answer:
+                _refused.Enqueue(id);
+                context.Response.StatusCode = AnswerStatus;
+                if (AnswerStatus == 429)
+                {
+                    context.Response.Headers.RetryAfter = "7";
+                }
+
                 return;
             default:
                 _accepted.Enqueue(new ReceivedDelivery(
