@@ -39,7 +39,7 @@ public static class EmbeddedServiceCollectionExtensions
     /// <summary>
     /// The embedded stores, one SQLite file each under <paramref name="dataDirectory"/>: <see cref="IStatusStore"/>
     /// (<c>status.db</c>, folding the pipeline of <see cref="StageCatalog"/>, and its change feed <see cref="IStatusChangeFeed"/>), <see cref="IChunkStore"/>,
-    /// <see cref="ISummaryStore"/>, <see cref="IDeadLetterStore"/>, <see cref="IApiKeyStore"/> (in <c>status.db</c>), <see cref="ISearchIndex"/>, the
+    /// <see cref="ISummaryStore"/>, <see cref="IDeadLetterStore"/>, <see cref="IApiKeyStore"/> and <see cref="IWebhookStore"/> (in <c>status.db</c>), <see cref="ISearchIndex"/>, the
     /// <see cref="ILlmSummaryCache"/>, and an <see cref="IDeletedDataEraser"/> that rewrites the files after deletions (unless
     /// <paramref name="vacuumAfterDeletes"/> is off). Their failures are classified by <see cref="SqliteErrorClassifier"/>.
     /// </summary>
@@ -72,6 +72,7 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<ISummaryStore, SqliteSummaryStore>();
         services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();
         services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
+        services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
         services.AddSingleton<ISearchIndex, SqliteSearchIndex>();
         services.AddSingleton<ILlmSummaryCache>(_ => new SqliteLlmSummaryCache(Path.Combine(dataDirectory, "llm-cache.db")));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeletedDataEraser, SqliteDataEraser>());

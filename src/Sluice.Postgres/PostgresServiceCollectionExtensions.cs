@@ -29,6 +29,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<ISummaryStore, PostgresSummaryStore>();
         services.AddSingleton<ILlmSummaryCache, PostgresLlmSummaryCache>();
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
+        services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
 
         // Crash-loop protection shared by every host: a record that killed a worker is recognised on any other.
         services.AddSingleton<IAttemptJournal, PostgresAttemptJournal>();

@@ -7,6 +7,7 @@ using Sluice.Server.Maintenance;
 using Sluice.Server.Quotas;
 using Sluice.Server.Security;
 using Sluice.Server.Telemetry;
+using Sluice.Server.Webhooks;
 
 namespace Sluice.Server;
 
@@ -32,6 +33,9 @@ public static class SluiceApp
             ActivatorUtilities.CreateInstance<DeadLetters.DeadLetterProjection>(sp), sp.GetRequiredService<Hosting.TopicProvisioner>()));
         builder.Services.AddSingleton<DeadLetters.DeadLetterMaintenance>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeadLetters.DeadLetterMaintenance>());
+
+        // ...the relay that turns status changes into webhook deliveries (the webhooks stage sends them)...
+        builder.Services.AddSluiceWebhookRelay();
 
         // ...and its housekeeping: redriving documents accepted but never published, pruning the status store.
         builder.Services.AddSluiceHousekeeping();
@@ -111,6 +115,7 @@ public static class SluiceApp
         app.MapDeadLettersApi();
         app.MapEventsApi();
         app.MapKeysApi();
+        app.MapWebhooksApi();
         return app;
     }
 }

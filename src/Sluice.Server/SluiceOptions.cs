@@ -74,10 +74,11 @@ public sealed class SluiceOptions : IValidatableObject
     public string Summarizer { get; set; } = "extractive";
 
     /// <summary>
-    /// Stages this process runs, comma-separated (e.g. <c>Sluice__Stages=embed</c>); empty runs none.
-    /// <c>status-projection</c> folds status events into the status store the API reads.
+    /// Stages this process runs, comma-separated (e.g. <c>Sluice__Stages=embed</c>); empty runs none; by default every stage.
+    /// <c>status-projection</c> folds status events into the status store the API reads; <c>webhooks</c> delivers webhooks
+    /// (beside the pipeline: documents complete without it).
     /// </summary>
-    public string Stages { get; set; } = "extract,chunk,embed,index,summarize,status-projection";
+    public string Stages { get; set; } = string.Join(',', StageCatalog.Names);
 
     /// <summary>The names in <see cref="Stages"/>, trimmed, without duplicates.</summary>
     public IReadOnlyList<string> StageList =>

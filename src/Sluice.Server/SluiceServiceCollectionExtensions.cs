@@ -10,6 +10,7 @@ using Sluice.Server.Hosting;
 using Sluice.Server.Ingestion;
 using Sluice.Server.Quotas;
 using Sluice.Server.Telemetry;
+using Sluice.Server.Webhooks;
 
 namespace Sluice.Server;
 
@@ -70,6 +71,7 @@ public static class SluiceServiceCollectionExtensions
         services.AddStage<IndexStage>(StageNames.Index);
         services.AddStage<SummarizeStage>(StageNames.Summarize);
         services.AddStage<StatusProjectionStage>(StageNames.StatusProjection);
+        services.AddSluiceWebhookDelivery();
         services.AddSingleton<StoreErrors>();
 
         // Runners start once the topics exist, in the background: the host (and its HTTP listener) does not wait.
@@ -104,6 +106,7 @@ public static class SluiceServiceCollectionExtensions
                 StageParallelism.Summarize when options.Summarizer == "llm" => Math.Max(
                     options.EmbedParallelism, services.GetRequiredService<IOptions<LlmOptions>>().Value.MaxConcurrency),
                 StageParallelism.Summarize => options.EmbedParallelism,
+                StageParallelism.Webhooks => services.GetRequiredService<IOptions<WebhookOptions>>().Value.MaxConcurrency,
                 _ => options.StageParallelism,
             },
             ReportStatus = definition.ReportsStatus,

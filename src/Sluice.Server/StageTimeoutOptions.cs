@@ -36,6 +36,14 @@ public sealed class StageTimeoutOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan StatusProjection { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// One webhook delivery: a backstop only, since each request is bounded by <c>Sluice:Webhooks:Timeout</c> (10 s);
+    /// at this limit the delivery is dead-lettered.
+    /// </summary>
+    [ConfigurationKeyName(StageNames.Webhooks)]
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan Webhooks { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The keys of the section: the stage names.</summary>
     public static IReadOnlyList<string> Stages => StageCatalog.Names;
 
@@ -51,6 +59,7 @@ public sealed class StageTimeoutOptions
         StageNames.Index => Index,
         StageNames.Summarize => Summarize,
         StageNames.StatusProjection => StatusProjection,
+        StageNames.Webhooks => Webhooks,
         _ => Timeout.InfiniteTimeSpan,
     };
 }

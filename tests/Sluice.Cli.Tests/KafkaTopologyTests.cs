@@ -120,7 +120,9 @@ public sealed class KafkaTopologyTests
 
         Assert.True(run.ExitCode == 0, run.StandardError);
         var lines = run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(7 + (5 * 4), lines.Length); // event topics, and per stage three retry tiers and a dead-letter topic
+        Assert.Equal(8 + (6 * 4), lines.Length); // event topics, and per stage three retry tiers and a dead-letter topic
+        Assert.Contains("webhooks.deliveries: 3 partitions, retention 2d", lines);
+        Assert.Contains("webhooks.dlq: 3 partitions, retention 2d", lines);
         Assert.Contains("documents.submitted: 3 partitions, retention 2d", lines);
         Assert.Contains("embed.retry.10s: 3 partitions, retention 2d", lines);
         Assert.Contains("summarize.dlq: 3 partitions, retention 2d", lines);

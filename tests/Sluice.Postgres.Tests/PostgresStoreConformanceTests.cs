@@ -94,3 +94,13 @@ public sealed class PostgresApiKeyStoreConformanceTests(PostgresServer server) :
 
     public ValueTask DisposeAsync() => _schema.DisposeAsync();
 }
+
+public sealed class PostgresWebhookStoreConformanceTests(PostgresServer server) : WebhookStoreConformance, IAsyncDisposable
+{
+    private readonly PostgresTestSchema _schema = new(server);
+
+    protected override async Task<IWebhookStore> CreateStoreAsync(CancellationToken cancellationToken)
+        => new PostgresWebhookStore(await _schema.OpenAsync());
+
+    public ValueTask DisposeAsync() => _schema.DisposeAsync();
+}

@@ -57,7 +57,7 @@ public sealed class AdapterSelectionTests : IDisposable
     [InlineData("Sluice:Stores", "mongodb", "Sluice:Stores must be one of: embedded, postgres.")]
     [InlineData("Sluice:Blobs", "azure", "Sluice:Blobs must be one of: files, s3.")]
     [InlineData("Sluice:Transport", "rabbitmq", "Sluice:Transport must be one of: embedded, kafka.")]
-    [InlineData("Sluice:Stages", "extract,embedd", "Sluice:Stages names an unknown stage 'embedd'; known stages: extract, chunk, embed, index, summarize, status-projection.")]
+    [InlineData("Sluice:Stages", "extract,embedd", "Sluice:Stages names an unknown stage 'embedd'; known stages: extract, chunk, embed, index, summarize, status-projection, webhooks.")]
     public async Task AnUnknownSelection_FailsAtStart_NamingTheAllowedValues(string key, string value, string reason)
     {
         var error = await StartFailsAsync(new() { [key] = value });

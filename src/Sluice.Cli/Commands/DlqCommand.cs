@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Sluice.Cli.Client;
+using Sluice.Core.Stages;
 using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
@@ -157,7 +158,7 @@ internal static class DlqCommand
 
     private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    private static Option<string?> StageOption() => new("--stage") { Description = "Only this stage's dead letters (extract, chunk, embed, index, summarize)" };
+    private static Option<string?> StageOption() => new("--stage") { Description = $"Only this stage's dead letters ({string.Join(", ", StageCatalog.DeadLetterStageNames)})" };
 
     /// <summary>Only one tenant's dead letters: an admin's filter (a writer sees its own tenant's anyway).</summary>
     private static Option<string?> TenantOption() => new("--tenant") { Description = "Only this tenant's dead letters (admin)" };

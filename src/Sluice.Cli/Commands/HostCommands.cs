@@ -13,7 +13,8 @@ namespace Sluice.Cli.Commands;
 /// </summary>
 internal static class HostCommands
 {
-    private const string AllStages = "extract,chunk,embed,index,summarize,status-projection";
+    /// <summary>Every stage of the catalogue: the pipeline, the status projection and the webhooks beside them.</summary>
+    private static readonly string AllStages = string.Join(',', StageCatalog.Names);
 
     public static Command Serve()
     {

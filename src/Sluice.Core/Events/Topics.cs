@@ -14,8 +14,11 @@ public static class Topics
     public const string DocumentsSummarized = "documents.summarized";
     public const string DocumentsStatus = "documents.status";
 
+    /// <summary>One event per webhook subscription and status change, keyed by document id: what the <c>webhooks</c> stage delivers.</summary>
+    public const string WebhookDeliveries = "webhooks.deliveries";
+
     public static IReadOnlyList<string> All { get; } =
-        [DocumentsSubmitted, DocumentsExtracted, ChunksCreated, ChunksEmbedded, DocumentsIndexed, DocumentsSummarized, DocumentsStatus];
+        [DocumentsSubmitted, DocumentsExtracted, ChunksCreated, ChunksEmbedded, DocumentsIndexed, DocumentsSummarized, DocumentsStatus, WebhookDeliveries];
 
     /// <summary>
     /// A stage's own retry topic for one delay tier, e.g. <c>embed.retry.10s</c>: per consumer group (not per

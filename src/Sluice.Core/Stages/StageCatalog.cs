@@ -12,29 +12,37 @@ namespace Sluice.Core.Stages;
 public static class StageCatalog
 {
     public static StageDefinition Extract { get; } = new(
-        StageNames.Extract, Topics.DocumentsSubmitted, [Topics.DocumentsExtracted], StageParallelism.Stage, ReportsStatus: true, IsProjection: false);
+        StageNames.Extract, Topics.DocumentsSubmitted, [Topics.DocumentsExtracted], StageParallelism.Stage, ReportsStatus: true, Kind: StageKind.Pipeline);
 
     public static StageDefinition Chunk { get; } = new(
-        StageNames.Chunk, Topics.DocumentsExtracted, [Topics.ChunksCreated], StageParallelism.Stage, ReportsStatus: true, IsProjection: false);
+        StageNames.Chunk, Topics.DocumentsExtracted, [Topics.ChunksCreated], StageParallelism.Stage, ReportsStatus: true, Kind: StageKind.Pipeline);
 
     public static StageDefinition Embed { get; } = new(
-        StageNames.Embed, Topics.ChunksCreated, [Topics.ChunksEmbedded], StageParallelism.Embed, ReportsStatus: true, IsProjection: false);
+        StageNames.Embed, Topics.ChunksCreated, [Topics.ChunksEmbedded], StageParallelism.Embed, ReportsStatus: true, Kind: StageKind.Pipeline);
 
     public static StageDefinition Index { get; } = new(
-        StageNames.Index, Topics.ChunksEmbedded, [Topics.DocumentsIndexed], StageParallelism.Stage, ReportsStatus: true, IsProjection: false);
+        StageNames.Index, Topics.ChunksEmbedded, [Topics.DocumentsIndexed], StageParallelism.Stage, ReportsStatus: true, Kind: StageKind.Pipeline);
 
     public static StageDefinition Summarize { get; } = new(
-        StageNames.Summarize, Topics.DocumentsExtracted, [Topics.DocumentsSummarized], StageParallelism.Summarize, ReportsStatus: true, IsProjection: false);
+        StageNames.Summarize, Topics.DocumentsExtracted, [Topics.DocumentsSummarized], StageParallelism.Summarize, ReportsStatus: true, Kind: StageKind.Pipeline);
 
     /// <summary>Folds status events into the status store; it reports no status of its own (it would feed itself).</summary>
     public static StageDefinition StatusProjection { get; } = new(
-        StageNames.StatusProjection, Topics.DocumentsStatus, [], StageParallelism.Stage, ReportsStatus: false, IsProjection: true);
+        StageNames.StatusProjection, Topics.DocumentsStatus, [], StageParallelism.Stage, ReportsStatus: false, Kind: StageKind.Projection);
+
+    /// <summary>
+    /// Delivers webhooks (one delivery event per subscription and status change, produced by the relay in the API
+    /// process). Beside the pipeline: its failures wait in its retry tiers and end in its dead-letter topic, but a
+    /// document completes without it, and a slow receiver occupies only this consumer group.
+    /// </summary>
+    public static StageDefinition Webhooks { get; } = new(
+        StageNames.Webhooks, Topics.WebhookDeliveries, [], StageParallelism.Webhooks, ReportsStatus: false, Kind: StageKind.Beside);
 
     /// <summary>Every stage, pipeline stages first in the order a document passes them.</summary>
-    public static IReadOnlyList<StageDefinition> All { get; } = [Extract, Chunk, Embed, Index, Summarize, StatusProjection];
+    public static IReadOnlyList<StageDefinition> All { get; } = [Extract, Chunk, Embed, Index, Summarize, StatusProjection, Webhooks];
 
-    /// <summary>The stages a document passes through; all must succeed for it to be completed.</summary>
-    public static IReadOnlyList<StageDefinition> Pipeline { get; } = [.. All.Where(s => !s.IsProjection)];
+    /// <summary>The stages a document passes through (<see cref="StageKind.Pipeline"/>); all must succeed for it to be completed.</summary>
+    public static IReadOnlyList<StageDefinition> Pipeline { get; } = [.. All.Where(s => s.Kind == StageKind.Pipeline)];
 
     /// <summary>The names of <see cref="Pipeline"/>, in order.</summary>
     public static IReadOnlyList<string> PipelineNames { get; } = [.. Pipeline.Select(s => s.Name)];
@@ -57,6 +65,9 @@ public static class StageCatalog
 
     /// <summary>Every stage's dead-letter topic (projections have none), in stage order.</summary>
     public static IReadOnlyList<string> DeadLetterTopics { get; } = [.. All.Select(s => s.DeadLetterTopic).OfType<string>()];
+
+    /// <summary>The names of the stages that dead-letter (every one but the projections): what a dead letter's stage may be.</summary>
+    public static IReadOnlyList<string> DeadLetterStageNames { get; } = [.. All.Where(s => s.DeadLetterTopic is not null).Select(s => s.Name)];
 
     /// <summary>The stage named <paramref name="name"/>, or null when no stage has that name.</summary>
     public static StageDefinition? Find(string name) => All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal));

@@ -9,6 +9,7 @@ public static class StageNames
     public const string Index = "index";
     public const string Summarize = "summarize";
     public const string StatusProjection = "status-projection";
+    public const string Webhooks = "webhooks";
 
     /// <summary>The stages a document passes through, in order; all must succeed for it to be completed.</summary>
     public static IReadOnlyList<string> Pipeline => StageCatalog.PipelineNames;

@@ -116,9 +116,9 @@ public static partial class DeadLettersApi
             return TypedResults.Problem(statusCode: 400, title: "Bad tenant", detail: $"tenant must be {Tenants.Rule}.");
         }
 
-        if (stage is not null && !StageCatalog.PipelineNames.Contains(stage, StringComparer.Ordinal))
+        if (stage is not null && !StageCatalog.DeadLetterStageNames.Contains(stage, StringComparer.Ordinal))
         {
-            return TypedResults.Problem(statusCode: 400, title: "Bad stage", detail: $"stage must be one of {string.Join(", ", StageCatalog.PipelineNames)}.");
+            return TypedResults.Problem(statusCode: 400, title: "Bad stage", detail: $"stage must be one of {string.Join(", ", StageCatalog.DeadLetterStageNames)}.");
         }
 
         if (limit is < 1)

@@ -14,7 +14,7 @@ public sealed class StageCatalogTests
     {
         var names = StageCatalog.TopicSpecs(3, Week, Tiers).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
 
-        foreach (var stage in new[] { "extract", "chunk", "embed", "index", "summarize" })
+        foreach (var stage in new[] { "extract", "chunk", "embed", "index", "summarize", "webhooks" })
         {
             Assert.Contains($"{stage}.retry.10s", names);
             Assert.Contains($"{stage}.retry.1m", names);
@@ -40,7 +40,7 @@ public sealed class StageCatalogTests
     {
         var specs = StageCatalog.TopicSpecs(4, Week, Tiers);
 
-        Assert.Equal(Topics.All.Count + (5 * (Tiers.Count + 1)), specs.Count);
+        Assert.Equal(Topics.All.Count + (6 * (Tiers.Count + 1)), specs.Count);
         Assert.Equal(specs.Count, specs.Select(t => t.Name).Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(Topics.All.Order(StringComparer.Ordinal), StageCatalog.EventTopics.Order(StringComparer.Ordinal));
         Assert.All(specs, t => Assert.Equal(4, t.Partitions));
@@ -58,14 +58,33 @@ public sealed class StageCatalogTests
     }
 
     [Fact]
-    public void TheDeadLetterView_ReadsEveryPipelineStagesDeadLetterTopic()
-        => Assert.Equal(["extract.dlq", "chunk.dlq", "embed.dlq", "index.dlq", "summarize.dlq"], StageCatalog.DeadLetterTopics);
+    public void TheDeadLetterView_ReadsTheDeadLetterTopicOfEveryStageButTheProjection()
+    {
+        Assert.Equal(["extract.dlq", "chunk.dlq", "embed.dlq", "index.dlq", "summarize.dlq", "webhooks.dlq"], StageCatalog.DeadLetterTopics);
+        Assert.Equal(["extract", "chunk", "embed", "index", "summarize", "webhooks"], StageCatalog.DeadLetterStageNames);
+    }
+
+    [Fact]
+    public void Webhooks_RunBesideThePipeline_RetryingAndDeadLettering_ButNoDocumentWaitsForThem()
+    {
+        var webhooks = StageCatalog.Webhooks;
+
+        Assert.Equal(StageKind.Beside, webhooks.Kind);
+        Assert.DoesNotContain(webhooks, StageCatalog.Pipeline);
+        Assert.DoesNotContain("webhooks", StageNames.Pipeline);
+        Assert.False(webhooks.ReportsStatus);
+        Assert.False(webhooks.IsProjection);
+        Assert.Equal(Topics.WebhookDeliveries, webhooks.InputTopic);
+        Assert.Equal(Tiers, webhooks.RetryDelays(Tiers));
+        Assert.Equal("webhooks.dlq", webhooks.DeadLetterTopic);
+        Assert.Equal(StageParallelism.Webhooks, webhooks.Parallelism);
+    }
 
     [Fact]
     public void TheCatalogue_DescribesEachStage_InputsOutputsParallelismAndStatus()
     {
         Assert.Equal(StageNames.Pipeline, StageCatalog.PipelineNames);
-        Assert.Equal(["extract", "chunk", "embed", "index", "summarize", "status-projection"], StageCatalog.Names);
+        Assert.Equal(["extract", "chunk", "embed", "index", "summarize", "status-projection", "webhooks"], StageCatalog.Names);
         Assert.Equal(Topics.DocumentsSubmitted, StageCatalog.Extract.InputTopic);
         Assert.Equal([Topics.ChunksEmbedded], StageCatalog.Embed.Outputs);
         Assert.Equal(StageParallelism.Embed, StageCatalog.Embed.Parallelism);
@@ -74,8 +93,10 @@ public sealed class StageCatalogTests
         Assert.All(StageCatalog.Pipeline, s => Assert.True(s.ReportsStatus && !s.IsProjection));
         Assert.False(StageCatalog.StatusProjection.ReportsStatus);
 
-        // Every stage's input is published by someone: the API (documents.submitted), a stage, or the status reports.
-        var published = StageCatalog.All.SelectMany(s => s.Outputs).Append(Topics.DocumentsSubmitted).Append(StageCatalog.StatusTopic);
+        // Every stage's input is published by someone: the API (documents.submitted, and webhook deliveries from its
+        // relay), a stage, or the status reports.
+        var published = StageCatalog.All.SelectMany(s => s.Outputs)
+            .Append(Topics.DocumentsSubmitted).Append(StageCatalog.StatusTopic).Append(Topics.WebhookDeliveries);
         Assert.All(StageCatalog.All, s => Assert.Contains(s.InputTopic, published));
     }
 
@@ -84,6 +105,6 @@ public sealed class StageCatalogTests
     {
         Assert.Null(StageCatalog.Find("embedd"));
         var error = Assert.Throws<ArgumentException>(() => StageCatalog.Get("embedd"));
-        Assert.Contains("Known stages: extract, chunk, embed, index, summarize, status-projection.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Known stages: extract, chunk, embed, index, summarize, status-projection, webhooks.", error.Message, StringComparison.Ordinal);
     }
 }

@@ -69,6 +69,16 @@ public sealed class SqliteApiKeyStoreConformanceTests : ApiKeyStoreConformance, 
     public void Dispose() => _directory.Dispose();
 }
 
+public sealed class SqliteWebhookStoreConformanceTests : WebhookStoreConformance, IDisposable
+{
+    private readonly TempStoreDirectory _directory = new();
+
+    protected override Task<IWebhookStore> CreateStoreAsync(CancellationToken cancellationToken)
+        => Task.FromResult<IWebhookStore>(new SqliteWebhookStore(Options.Create(_directory.Options())));
+
+    public void Dispose() => _directory.Dispose();
+}
+
 public sealed class SqliteStatusChangeFeedConformanceTests : StatusChangeFeedConformance
 {
     private readonly TempStoreDirectory _directory = new();
