@@ -110,5 +110,9 @@ internal static class StatusSchema
         -- event ids (pruning). The redrive's index is made by Upgrade, once the published_at column exists.
         CREATE INDEX IF NOT EXISTS documents_deleted ON documents (deleted_at) WHERE deleted_at IS NOT NULL;
         CREATE INDEX IF NOT EXISTS applied_events_by_time ON applied_events (applied_at);
+        -- Monitoring reads counts and the unfinished documents from these alone (SqliteStatusStore.Counts).
+        CREATE INDEX IF NOT EXISTS documents_by_state ON documents (state) WHERE deleted_at IS NULL;
+        CREATE INDEX IF NOT EXISTS documents_in_progress ON documents (seq) WHERE state IN ('Accepted', 'Processing') AND deleted_at IS NULL;
+        CREATE INDEX IF NOT EXISTS stages_at_work ON stages (stage, state, document_id) WHERE state IN ('Running', 'Retrying');
         """;
 }
