@@ -43,6 +43,7 @@ public static class SluiceApp
         builder.Services.AddExceptionHandler<Hosting.ProblemExceptionHandler>();
         builder.Services.AddSluiceReadinessChecks();
         builder.Services.AddSluiceMetrics(builder.Configuration);
+        builder.Services.AddSluiceOperations();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -107,6 +108,7 @@ public static class SluiceApp
         app.MapSearchApi();
         app.MapDeadLettersApi();
         app.MapKeysApi();
+        app.MapPipelineApi();
         return app;
     }
 }
