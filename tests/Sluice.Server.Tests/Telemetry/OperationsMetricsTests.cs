@@ -111,6 +111,17 @@ public class OperationsMetricsTests
         var waiting = await host.GetAsync(document.Id);
         Assert.Equal("processing", waiting.Status);
         Assert.Null(waiting.EstimatedCompletionAt); // index has a backlog and no throughput: no estimate rather than a wrong one
+        using (var pipeline = JsonDocument.Parse(await host.Client.GetStringAsync(new Uri("/v1/pipeline", UriKind.Relative), Ct)))
+        {
+            var index = pipeline.RootElement.GetProperty("stages").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == StageNames.Index);
+            Assert.True(index.GetProperty("lag").GetInt64() > 0);
+            Assert.True(index.GetProperty("oldestAgeSeconds").GetDouble() > 0);
+            var row = Assert.Single(pipeline.RootElement.GetProperty("inProgress").EnumerateArray());
+            Assert.Equal((document.Id, "default", "processing", StageNames.Index), (
+                row.GetProperty("id").GetString(), row.GetProperty("tenant").GetString(), row.GetProperty("state").GetString(),
+                row.GetProperty("stage").GetString()));
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("estimatedCompletionAt").ValueKind);
+        }
 
         // A worker runs the index stage (with its own listener), and the backlog drains.
         using var worker = SluiceApp.BuildWorker([], WorkerSettings(host, StageNames.Index));
