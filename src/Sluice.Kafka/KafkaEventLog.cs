@@ -42,6 +42,9 @@ public sealed class KafkaEventLog : IEventLog, IAsyncDisposable
         _lag = new KafkaLagReader(_clients, () => _admin.Value);
     }
 
+    /// <summary>Records read so far by <see cref="GetLagAsync"/> to learn the oldest unread records' times.</summary>
+    internal long LagRecordsRead => _lag.RecordsRead;
+
     /// <summary>The shared producer's current client (replaced after a fatal error).</summary>
     internal IProducer<string, byte[]> CurrentProducer => _producer.Acquire().Producer;
 

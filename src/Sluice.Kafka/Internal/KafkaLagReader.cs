@@ -30,6 +30,10 @@ internal sealed class KafkaLagReader(KafkaClients clients, Func<IAdminClient> ad
     private Dictionary<string, int> _partitions = new(StringComparer.Ordinal);
     private DateTime _metadataAt = DateTime.MinValue;
     private IConsumer<Ignore, Ignore>? _reader;
+    private long _recordsRead;
+
+    /// <summary>Records read so far to learn the oldest unread records' times (each costs a fetch).</summary>
+    public long RecordsRead => Interlocked.Read(ref _recordsRead);
 
     public async Task<IReadOnlyList<PartitionLag>> ReadAsync(string groupId, IReadOnlyCollection<string> topics, CancellationToken cancellationToken)
     {
@@ -190,6 +194,7 @@ internal sealed class KafkaLagReader(KafkaClients clients, Func<IAdminClient> ad
 
                     toRead.Remove(result.TopicPartition);
                     reader.Pause([result.TopicPartition]);
+                    Interlocked.Increment(ref _recordsRead);
                     if (result.Message.Timestamp.Type == TimestampType.NotAvailable)
                     {
                         continue;
