@@ -181,6 +181,9 @@ public class OperationsMetricsTests
     [Fact]
     public void AWorkerWithoutUrls_HasNoListener()
     {
+        Assert.SkipWhen(
+            Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is not null || Environment.GetEnvironmentVariable("Sluice__Worker__Urls") is not null,
+            "this environment gives workers listen addresses");
         var settings = new Dictionary<string, string?>
         {
             ["Sluice:DataDirectory"] = Path.Combine(Path.GetTempPath(), "sluice-tests", Guid.NewGuid().ToString("N")),
