@@ -32,10 +32,10 @@ public static class PipelineApi
 /// <param name="At">When the sample was taken.</param>
 /// <param name="IntervalSeconds">Seconds between samples (<c>Sluice:Telemetry:LagInterval</c>).</param>
 /// <param name="Stages">Every stage, in pipeline order.</param>
-/// <param name="Documents">Live documents by state; null when the status store could not be read.</param>
+/// <param name="Documents">Live documents by state (zeros when the status store could not be read this time).</param>
 /// <param name="InProgress">Up to 20 newest unfinished documents of every tenant.</param>
 public sealed record PipelineResponse(
-    DateTimeOffset At, double IntervalSeconds, IReadOnlyList<PipelineStageResponse> Stages, PipelineDocumentsResponse? Documents, IReadOnlyList<InProgressResponse> InProgress)
+    DateTimeOffset At, double IntervalSeconds, IReadOnlyList<PipelineStageResponse> Stages, PipelineDocumentsResponse Documents, IReadOnlyList<InProgressResponse> InProgress)
 {
     public static PipelineResponse From(PipelineSample sample, DateTimeOffset now)
     {
@@ -48,23 +48,26 @@ public sealed record PipelineResponse(
                 ? new PipelineDocumentsResponse(
                     counts.Of(DocumentState.Accepted), counts.Of(DocumentState.Processing), counts.Of(DocumentState.Completed),
                     counts.Of(DocumentState.Failed), counts.Of(DocumentState.DeadLettered))
-                : null,
+                : new PipelineDocumentsResponse(0, 0, 0, 0, 0),
             [.. sample.InProgress.Select(d => InProgressResponse.From(d, sample, now))]);
     }
 }
 
-/// <summary>One stage: its group's lag on its input topic (total and per partition), the age of its oldest unread record,
-/// its recent throughput, documents it is running now, records waiting per retry tier and dead letters parked. Lag,
-/// throughput, retries and dead letters are null when they could not be read.</summary>
+/// <summary>
+/// One stage: its group's lag on its input topic (total and per partition), the age of its oldest unread record, its
+/// recent throughput, documents it is running now, records waiting per retry tier and dead letters parked. Every number
+/// is there (clients read them as numbers): a figure the sample could not read is 0, and then the stage lists no
+/// partitions (lag), or <c>retryWaiting</c> is null (retries); throughput is 0 until two samples were taken.
+/// </summary>
 public sealed record PipelineStageResponse(
     string Stage,
     string Group,
-    long? Lag,
+    long Lag,
     double OldestAgeSeconds,
-    double? ThroughputPerSecond,
-    long? Running,
+    double ThroughputPerSecond,
+    long Running,
     IReadOnlyDictionary<string, long>? RetryWaiting,
-    long? DeadLetters,
+    long DeadLetters,
     IReadOnlyList<PipelinePartitionResponse> Partitions)
 {
     public static PipelineStageResponse From(StageSample stage, PipelineSample sample, DateTimeOffset now)
@@ -74,12 +77,12 @@ public sealed record PipelineStageResponse(
         return new PipelineStageResponse(
             stage.Stage.Name,
             stage.Group,
-            stage.Lag,
+            stage.Lag ?? 0,
             Math.Round(stage.OldestAgeSeconds(now), 3),
-            stage.ThroughputPerSecond is { } t ? Math.Round(t, 3) : null,
-            sample.Counts?.Of(stage.Stage.Name, StageState.Running),
+            Math.Round(stage.ThroughputPerSecond ?? 0, 3),
+            sample.Counts?.Of(stage.Stage.Name, StageState.Running) ?? 0,
             stage.RetryWaiting ?? (stage.Stage.IsProjection ? new Dictionary<string, long>() : null),
-            stage.DeadLetters,
+            stage.DeadLetters ?? 0,
             [.. (stage.Partitions ?? []).Select(p => new PipelinePartitionResponse(p.Topic, p.Partition, p.Committed, p.End, p.Lag))]);
     }
 }
