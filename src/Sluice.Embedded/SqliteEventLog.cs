@@ -101,6 +101,23 @@ public sealed class SqliteEventLog : IEventLog, IAsyncDisposable
         return new SqliteEventConsumer(settings, _connections, _catalog, _signal, _options, _time, _logger);
     }
 
+    public Task<IReadOnlyList<PartitionLag>> GetLagAsync(string groupId, IReadOnlyCollection<string> topics, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
+        ArgumentNullException.ThrowIfNull(topics);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            using var connection = _connections.Open();
+            return Task.FromResult(LagReader.Read(connection, groupId, topics));
+        }
+        catch (SqliteException exception)
+        {
+            throw EventLogErrors.From(exception, "read consumer lag");
+        }
+    }
+
     /// <summary>
     /// Deletes records older than their topic's retention that every consumer group of the topic has read (and,
     /// past <see cref="SqliteEventLogOptions.MaxRetention"/>, unread ones too) now, instead of at the next periodic sweep.

@@ -23,6 +23,7 @@ public sealed class KafkaEventLog : IEventLog, IAsyncDisposable
     private readonly KafkaClients _clients;
     private readonly SharedProducer _producer;
     private readonly Lazy<IAdminClient> _admin;
+    private readonly KafkaLagReader _lag;
     private readonly ILogger _logger;
     private int _disposed;
 
@@ -38,7 +39,11 @@ public sealed class KafkaEventLog : IEventLog, IAsyncDisposable
             .SetLogHandler((_, message) => _clients.OnLog(message))
             .SetErrorHandler((_, error) => _clients.OnError("admin", error))
             .Build());
+        _lag = new KafkaLagReader(_clients, () => _admin.Value);
     }
+
+    /// <summary>Records read so far by <see cref="GetLagAsync"/> to learn the oldest unread records' times.</summary>
+    internal long LagRecordsRead => _lag.RecordsRead;
 
     /// <summary>The shared producer's current client (replaced after a fatal error).</summary>
     internal IProducer<string, byte[]> CurrentProducer => _producer.Acquire().Producer;
@@ -100,6 +105,14 @@ public sealed class KafkaEventLog : IEventLog, IAsyncDisposable
         return new KafkaEventConsumer(settings, _clients);
     }
 
+    public Task<IReadOnlyList<PartitionLag>> GetLagAsync(string groupId, IReadOnlyCollection<string> topics, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
+        ArgumentNullException.ThrowIfNull(topics);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return _lag.ReadAsync(groupId, topics, cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -107,6 +120,7 @@ public sealed class KafkaEventLog : IEventLog, IAsyncDisposable
             return;
         }
 
+        _lag.Dispose();
         await _producer.CloseAsync();
         if (_admin.IsValueCreated)
         {

@@ -50,6 +50,7 @@ public static class SluiceApp
         builder.Services.AddExceptionHandler<Hosting.ProblemExceptionHandler>();
         builder.Services.AddSluiceReadinessChecks();
         builder.Services.AddSluiceMetrics(builder.Configuration);
+        builder.Services.AddSluiceOperations();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -65,6 +66,60 @@ public static class SluiceApp
         Configure(builder, overrides);
         builder.Services.AddSluiceTracing(builder.Configuration, "worker");
         return builder;
+    }
+
+    /// <summary>
+    /// A process that only runs stages (<c>sluice worker</c>). With listen addresses (<see cref="WorkerUrls"/>) it serves
+    /// <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c> on a slim Kestrel and nothing else (no API route, no
+    /// authentication: none of them carries a tenant's data); without, it has no listener at all.
+    /// </summary>
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="overrides">Settings on top of the usual sources (e.g. from CLI flags).</param>
+    /// <param name="services">Changes to the services, for tests.</param>
+    public static IHost BuildWorker(
+        string[] args, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
+    {
+        var urls = WorkerUrls(overrides);
+        if (urls is null)
+        {
+            var plain = CreateWorkerBuilder(args, overrides);
+            services?.Invoke(plain.Services);
+            return plain.Build();
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(WithoutConfigReload(args));
+        Configure(builder, overrides);
+        builder.Services.AddSluiceTracing(builder.Configuration, "worker");
+        builder.Services.AddSluiceReadinessChecks();
+        builder.Services.AddSluiceMetrics(builder.Configuration);
+        builder.WebHost.UseUrls(urls);
+        services?.Invoke(builder.Services);
+        var app = builder.Build();
+        app.MapHealthApi();
+        app.MapSluiceMetrics();
+        return app;
+    }
+
+    /// <summary>
+    /// Where a worker listens: <c>Sluice:Worker:Urls</c> (what <c>sluice worker --urls</c> sets), else
+    /// <c>ASPNETCORE_URLS</c>; null (no listener) when neither is set. Read before the host is built, since it decides
+    /// which kind of host to build: from <paramref name="overrides"/>, the environment and <c>appsettings.json</c>.
+    /// </summary>
+    public static string? WorkerUrls(IReadOnlyDictionary<string, string?>? overrides)
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true, reloadOnChange: false)
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>())
+            .Build();
+        var urls = configuration["Sluice:Worker:Urls"];
+        if (string.IsNullOrWhiteSpace(urls))
+        {
+            urls = configuration["ASPNETCORE_URLS"];
+        }
+
+        return string.IsNullOrWhiteSpace(urls) ? null : urls.Trim();
     }
 
     /// <summary>
@@ -116,6 +171,7 @@ public static class SluiceApp
         app.MapEventsApi();
         app.MapKeysApi();
         app.MapWebhooksApi();
+        app.MapPipelineApi();
         return app;
     }
 }

@@ -101,6 +101,9 @@ public sealed class KafkaStageRunnerTests(MockClusterFixture fixture) : IClassFi
 
         public IEventProducer CreateProducer() => inner.CreateProducer();
 
+        public Task<IReadOnlyList<PartitionLag>> GetLagAsync(string groupId, IReadOnlyCollection<string> topics, CancellationToken cancellationToken = default)
+            => inner.GetLagAsync(groupId, topics, cancellationToken);
+
         public IEventConsumer CreateConsumer(ConsumerSettings settings) => inner.CreateConsumer(settings with
         {
             OnAssigned = partitions =>

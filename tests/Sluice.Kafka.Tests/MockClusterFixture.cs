@@ -58,6 +58,9 @@ public sealed class MockClusterFixture : IDisposable
 
         public IEventConsumer CreateConsumer(ConsumerSettings settings) => _log.CreateConsumer(settings);
 
+        public Task<IReadOnlyList<PartitionLag>> GetLagAsync(string groupId, IReadOnlyCollection<string> topics, CancellationToken cancellationToken = default)
+            => _log.GetLagAsync(groupId, topics, cancellationToken);
+
         public ValueTask DisposeAsync() => _log.DisposeAsync();
     }
 }

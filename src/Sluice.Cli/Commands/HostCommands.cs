@@ -8,7 +8,7 @@ namespace Sluice.Cli.Commands;
 
 /// <summary>
 /// The commands that run Sluice itself: <c>serve</c> (API and every stage in one process), <c>api</c> (the API
-/// and the status projection) and <c>worker</c> (chosen stages, no HTTP). All three run on the embedded log or
+/// and the status projection) and <c>worker</c> (chosen stages; with <c>--urls</c>, metrics and health checks only). All three run on the embedded log or
 /// on Kafka; processes on one machine share <c>--data-dir</c> for blobs, chunks, index and status.
 /// </summary>
 internal static class HostCommands
@@ -47,16 +47,31 @@ internal static class HostCommands
             Description = $"Stage(s) to run, comma-separated: {string.Join(", ", StageCatalog.Names)}",
             Required = true,
         };
-        var command = new Command("worker", "Run pipeline stages without the API; start several to scale a stage out") { stages };
+        var urls = new Option<string?>("--urls")
+        {
+            Description = "Address(es) to serve /metrics, /healthz and /readyz on, e.g. http://0.0.0.0:9464 "
+                          + "(default: Sluice:Worker:Urls or ASPNETCORE_URLS; none: no listener)",
+        };
+        var command = new Command("worker", "Run pipeline stages without the API; start several to scale a stage out") { stages, urls };
         host.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             var names = ParseStages(result.GetValue(stages)!);
             var overrides = host.Overrides(result);
             overrides["Sluice:Stages"] = string.Join(',', names);
-            var builder = SluiceApp.CreateWorkerBuilder([], overrides);
-            using var app = builder.Build();
-            await Console.Out.WriteLineAsync($"Sluice worker running {string.Join(", ", names)} on {host.Describe(result)} (Ctrl+C to stop)");
+            if (result.GetValue(urls) is { } listen)
+            {
+                if (string.IsNullOrWhiteSpace(listen))
+                {
+                    throw new CliException("--urls needs an address, e.g. http://127.0.0.1:9464", 2);
+                }
+
+                overrides["Sluice:Worker:Urls"] = listen;
+            }
+
+            using var app = SluiceApp.BuildWorker([], overrides);
+            var listening = SluiceApp.WorkerUrls(overrides) is { } at ? $", metrics and health on {at}" : string.Empty;
+            await Console.Out.WriteLineAsync($"Sluice worker running {string.Join(", ", names)} on {host.Describe(result)}{listening} (Ctrl+C to stop)");
             await app.RunAsync(cancellationToken);
             return 0;
         });

@@ -210,6 +210,9 @@ internal static class TransportBench
 
         public IEventConsumer CreateConsumer(ConsumerSettings settings) => inner.CreateConsumer(settings);
 
+        public Task<IReadOnlyList<PartitionLag>> GetLagAsync(string groupId, IReadOnlyCollection<string> topics, CancellationToken cancellationToken = default)
+            => inner.GetLagAsync(groupId, topics, cancellationToken);
+
         public ValueTask DisposeAsync() => inner is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
     }
 

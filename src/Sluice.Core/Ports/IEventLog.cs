@@ -20,6 +20,44 @@ public interface IEventLog
     IEventProducer CreateProducer();
 
     IEventConsumer CreateConsumer(ConsumerSettings settings);
+
+    /// <summary>
+    /// Where consumer group <paramref name="groupId"/> stands on <paramref name="topics"/>, per partition: its committed
+    /// offset, the partition's end offset and the lag between them, and when the oldest record it has still to read was
+    /// written. Read from the log's own bookkeeping, without joining the group (its members are not disturbed).
+    /// Topics that do not exist are left out. Meant for monitoring: called every few seconds, so it must stay cheap.
+    /// </summary>
+    Task<IReadOnlyList<PartitionLag>> GetLagAsync(string groupId, IReadOnlyCollection<string> topics, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A consumer group's position on one partition: see <see cref="IEventLog.GetLagAsync"/>.</summary>
+/// <param name="Topic">The topic.</param>
+/// <param name="Partition">The partition.</param>
+/// <param name="Committed">The group's committed offset (the next to read); null when it never committed on this partition.</param>
+/// <param name="End">The end offset (high watermark): the offset the next record written will get.</param>
+/// <param name="Lag">
+/// Records the group has still to read: <paramref name="End"/> minus where the group resumes, which is its committed
+/// offset, or the oldest record still kept when it never committed or retention removed records it had not read
+/// (groups start from the earliest record).
+/// </param>
+/// <param name="OldestUnreadAt">
+/// When the first record the group has still to read was written; null when nothing waits, or when the log could not
+/// read it this time (it may leave some out to stay cheap).
+/// </param>
+public sealed record PartitionLag(string Topic, int Partition, long? Committed, long End, long Lag, DateTimeOffset? OldestUnreadAt)
+{
+    public TopicPartition TopicPartition => new(Topic, Partition);
+
+    /// <summary>
+    /// The lag of a partition whose end offset is <paramref name="end"/>, whose oldest kept record is at
+    /// <paramref name="start"/> (equal to <paramref name="end"/> when it keeps none) and where the group committed
+    /// <paramref name="committed"/>; also where the group resumes. The same rule on every log.
+    /// </summary>
+    public static (long Lag, long Resume) Compute(long? committed, long start, long end)
+    {
+        var resume = Math.Min(end, Math.Max(committed ?? start, start));
+        return (Math.Max(0, end - resume), resume);
+    }
 }
 
 /// <param name="Name">Topic name.</param>

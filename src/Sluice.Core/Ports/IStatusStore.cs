@@ -155,6 +155,20 @@ public interface IStatusStore
     Task<TenantUsage> GetUsageAsync(string tenant, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Live documents by state, and the pipeline stages at work on live documents (<see cref="StageState.Running"/> or
+    /// <see cref="StageState.Retrying"/>) by stage and state: what monitoring samples every few seconds, so it is
+    /// answered from indexes, never by reading documents.
+    /// </summary>
+    Task<StatusCounts> CountAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> live documents that are not done yet (<see cref="DocumentState.Accepted"/> or
+    /// <see cref="DocumentState.Processing"/>), newest first, of every tenant: what the pipeline view shows an
+    /// administrator. Read by index over the unfinished documents only.
+    /// </summary>
+    Task<IReadOnlyList<DocumentStatus>> ListInProgressAsync(int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Notes that <paramref name="revision"/> of the document has its <c>documents.submitted</c> event in the log (the
     /// outbox's "sent" mark): the redrive leaves it alone from now on, however long it waits in a backlog.
     /// </summary>
@@ -189,6 +203,22 @@ public interface IStatusStore
 /// <param name="Documents">Live documents.</param>
 /// <param name="Bytes">The sum of their uploads' sizes; derived data (text, chunks, vectors) is not counted.</param>
 public sealed record TenantUsage(long Documents, long Bytes);
+
+/// <summary>What <see cref="IStatusStore.CountAsync"/> counted.</summary>
+/// <param name="Documents">Live documents by state; a state with none is absent or zero.</param>
+/// <param name="Stages">Stages at work on live documents: running or retrying, per stage.</param>
+public sealed record StatusCounts(IReadOnlyDictionary<DocumentState, long> Documents, IReadOnlyList<StageCount> Stages)
+{
+    /// <summary>Live documents in <paramref name="state"/>.</summary>
+    public long Of(DocumentState state) => Documents.GetValueOrDefault(state);
+
+    /// <summary>Live documents whose <paramref name="stage"/> is in <paramref name="state"/>.</summary>
+    public long Of(string stage, StageState state)
+        => Stages.Where(s => s.State == state && string.Equals(s.Stage, stage, StringComparison.Ordinal)).Sum(s => s.Count);
+}
+
+/// <summary>How many live documents have <paramref name="Stage"/> in <paramref name="State"/>.</summary>
+public sealed record StageCount(string Stage, StageState State, long Count);
 
 /// <summary>What <see cref="IStatusStore.PruneAsync"/> removed.</summary>
 /// <param name="AppliedEvents">Applied status event ids forgotten.</param>

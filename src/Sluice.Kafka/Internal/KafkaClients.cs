@@ -75,6 +75,24 @@ internal sealed class KafkaClients(KafkaOptions options, ILogger logger)
         return Finish(config);
     }
 
+    /// <summary>
+    /// A consumer outside any group that reads single records where it is told to (the oldest unread record of a
+    /// partition, for consumer lag): it never commits, and fetches little at a time. The client insists on a group
+    /// id, but one that only assigns partitions itself and never commits never joins or creates that group.
+    /// </summary>
+    public ConsumerConfig LagReader() => Finish(new ConsumerConfig
+    {
+        BootstrapServers = options.BootstrapServers,
+        ClientId = "sluice-lag-reader",
+        GroupId = options.TopicPrefix + "sluice-lag-reader",
+        EnableAutoCommit = false,
+        EnableAutoOffsetStore = false,
+        EnablePartitionEof = false,
+        MaxPartitionFetchBytes = 64 * 1024,
+        FetchMaxBytes = 1024 * 1024,
+        QueuedMaxMessagesKbytes = 4096,
+    });
+
     public AdminClientConfig Admin() => Finish(new AdminClientConfig { BootstrapServers = options.BootstrapServers, ClientId = "sluice-admin" });
 
     /// <summary>Routes librdkafka's own log lines to the logger instead of the console.</summary>

@@ -42,4 +42,7 @@ internal static partial class KafkaLog
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Member of group {GroupId} got a consume error after records were read; they are returned first: {Reason}")]
     public static partial void ConsumeErrorDeferred(ILogger logger, string groupId, string reason);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "Could not read the oldest unread records for consumer lag; their age is left out this time: {Reason}")]
+    public static partial void LagReadFailed(ILogger logger, string reason);
 }

@@ -151,21 +151,27 @@ public static class DocumentsApi
         return null;
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpRequest request, IStatusStore statuses, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(
+        string id, HttpRequest request, IStatusStore statuses, PipelineSampler sampler, TimeProvider time, CancellationToken cancellationToken)
     {
         var status = await statuses.GetAsync(id, cancellationToken);
         return status is null || status.Document.Tenant != request.HttpContext.GetCaller().Tenant
             ? NotFound(id)
-            : TypedResults.Ok(DocumentResponse.From(status));
+            : TypedResults.Ok(WithEstimate(status, sampler.Latest, time.GetUtcNow()));
     }
 
     private static async Task<IResult> ListAsync(
-        HttpRequest request, IStatusStore statuses, int? limit, string? cursor, CancellationToken cancellationToken)
+        HttpRequest request, IStatusStore statuses, PipelineSampler sampler, TimeProvider time, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         var tenant = request.HttpContext.GetCaller().Tenant;
         var page = await statuses.ListAsync(tenant, Math.Clamp(limit ?? 50, 1, MaxPageSize), cursor, cancellationToken);
-        return TypedResults.Ok(new DocumentPage([.. page.Items.Select(DocumentResponse.From)], page.Next));
+        var (sample, now) = (sampler.Latest, time.GetUtcNow());
+        return TypedResults.Ok(new DocumentPage([.. page.Items.Select(s => WithEstimate(s, sample, now))], page.Next));
     }
+
+    /// <summary>The document's response with its completion estimate, derived from the latest sample (never stored).</summary>
+    private static DocumentResponse WithEstimate(DocumentStatus status, PipelineSample? sample, DateTimeOffset now)
+        => DocumentResponse.From(status, CompletionEstimate.For(status, sample, now));
 
     private static async Task<IResult> ChunksAsync(
         string id, HttpRequest request, IStatusStore statuses, IChunkStore chunks, int? from, int? limit, CancellationToken cancellationToken)

@@ -25,7 +25,11 @@ public sealed record StageResponse(
 public sealed record ErrorResponse(string Stage, string Reason);
 
 /// <summary>A document and its stages.</summary>
-/// <remarks><c>NextAttemptAt</c>: the earliest next attempt of the stages that are <c>retrying</c> (null when none is).</remarks>
+/// <remarks>
+/// <c>NextAttemptAt</c>: the earliest next attempt of the stages that are <c>retrying</c> (null when none is).
+/// <c>EstimatedCompletionAt</c>: when an unfinished document should be done, derived from the latest pipeline sample
+/// (see <see cref="Telemetry.CompletionEstimate"/>); null when it is finished or there is no trustworthy estimate.
+/// </remarks>
 public sealed record DocumentResponse(
     string Id,
     string Filename,
@@ -39,9 +43,12 @@ public sealed record DocumentResponse(
     DateTimeOffset AcceptedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? NextAttemptAt,
-    IReadOnlyDictionary<string, StageResponse> Stages)
+    IReadOnlyDictionary<string, StageResponse> Stages,
+    DateTimeOffset? EstimatedCompletionAt = null)
 {
-    public static DocumentResponse From(DocumentStatus status)
+    public static DocumentResponse From(DocumentStatus status) => From(status, estimatedCompletionAt: null);
+
+    public static DocumentResponse From(DocumentStatus status, DateTimeOffset? estimatedCompletionAt)
     {
         ArgumentNullException.ThrowIfNull(status);
         var d = status.Document;
@@ -57,7 +64,8 @@ public sealed record DocumentResponse(
                 s => s.Key,
                 s => new StageResponse(
                     Lower(s.Value.State.ToString()), s.Value.Attempts, s.Value.StartedAt, s.Value.FinishedAt, s.Value.NextAttemptAt,
-                    s.Value.Error, s.Value.ErrorType, s.Value.Progress)));
+                    s.Value.Error, s.Value.ErrorType, s.Value.Progress)),
+            estimatedCompletionAt);
     }
 
     /// <summary><c>DeadLettered</c> → <c>dead_lettered</c>, as the JSON of events spells enum values.</summary>

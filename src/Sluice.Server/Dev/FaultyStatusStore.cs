@@ -60,6 +60,12 @@ public sealed class FaultyStatusStore(IStatusStore inner, string switchFile) : I
     public Task<TenantUsage> GetUsageAsync(string tenant, CancellationToken cancellationToken = default)
         => Run(() => inner.GetUsageAsync(tenant, cancellationToken));
 
+    public Task<StatusCounts> CountAsync(CancellationToken cancellationToken = default)
+        => Run(() => inner.CountAsync(cancellationToken));
+
+    public Task<IReadOnlyList<DocumentStatus>> ListInProgressAsync(int limit, CancellationToken cancellationToken = default)
+        => Run(() => inner.ListInProgressAsync(limit, cancellationToken));
+
     public Task MarkPublishedAsync(string documentId, int revision, CancellationToken cancellationToken = default)
         => Run(async () =>
         {

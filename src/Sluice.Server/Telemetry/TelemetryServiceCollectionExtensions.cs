@@ -12,6 +12,7 @@ public static class TelemetryServiceCollectionExtensions
     [
         IngestionMetrics.MeterName,
         PipelineMetrics.MeterName,
+        OperationsMetrics.MeterName,
         "Sluice.Runtime",
         "Microsoft.AspNetCore.Hosting",
         "Microsoft.AspNetCore.Server.Kestrel",

@@ -31,6 +31,10 @@ internal sealed class RecordingEventLog(int failConsumerNumber = 0) : IEventLog
         return consumer;
     }
 
+    /// <summary>Its consumers never read anything, so there is no lag to report.</summary>
+    public Task<IReadOnlyList<PartitionLag>> GetLagAsync(string groupId, IReadOnlyCollection<string> topics, CancellationToken cancellationToken = default)
+        => Task.FromResult<IReadOnlyList<PartitionLag>>([]);
+
     private sealed class Producer(RecordingEventLog log) : IEventProducer
     {
         private long _offset;

@@ -41,6 +41,9 @@ internal sealed class PauseWatch
         public IEventProducer CreateProducer() => inner.CreateProducer();
 
         public IEventConsumer CreateConsumer(ConsumerSettings settings) => new Consumer(watch, inner.CreateConsumer(settings));
+
+        public Task<IReadOnlyList<PartitionLag>> GetLagAsync(string groupId, IReadOnlyCollection<string> topics, CancellationToken cancellationToken = default)
+            => inner.GetLagAsync(groupId, topics, cancellationToken);
     }
 
     /// <summary>Called from one loop, as any consumer; only the counters are shared.</summary>

@@ -54,6 +54,11 @@ public sealed class FailingStatusStore(IStatusStore inner) : IStatusStore
 
     public Task<TenantUsage> GetUsageAsync(string tenant, CancellationToken cancellationToken = default) => inner.GetUsageAsync(tenant, cancellationToken);
 
+    public Task<StatusCounts> CountAsync(CancellationToken cancellationToken = default) => inner.CountAsync(cancellationToken);
+
+    public Task<IReadOnlyList<DocumentStatus>> ListInProgressAsync(int limit, CancellationToken cancellationToken = default)
+        => inner.ListInProgressAsync(limit, cancellationToken);
+
     public Task MarkPublishedAsync(string documentId, int revision, CancellationToken cancellationToken = default)
         => inner.MarkPublishedAsync(documentId, revision, cancellationToken);
 

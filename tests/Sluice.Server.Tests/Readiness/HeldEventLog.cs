@@ -40,4 +40,7 @@ internal sealed class HeldEventLog(IEventLog inner) : IEventLog
 
         return inner.CreateConsumer(settings);
     }
+
+    public Task<IReadOnlyList<PartitionLag>> GetLagAsync(string groupId, IReadOnlyCollection<string> topics, CancellationToken cancellationToken = default)
+        => inner.GetLagAsync(groupId, topics, cancellationToken);
 }

@@ -76,6 +76,9 @@ public sealed class ProblemBodyTests
         public IEventProducer CreateProducer() => new RefusingProducer();
 
         public IEventConsumer CreateConsumer(ConsumerSettings settings) => inner.CreateConsumer(settings);
+
+        public Task<IReadOnlyList<PartitionLag>> GetLagAsync(string groupId, IReadOnlyCollection<string> topics, CancellationToken cancellationToken = default)
+            => inner.GetLagAsync(groupId, topics, cancellationToken);
     }
 
     private sealed class RefusingProducer : IEventProducer

@@ -33,6 +33,7 @@ public sealed class AccessMatrixTests(AccessFixture fixture) : IClassFixture<Acc
         new("create key", HttpMethod.Post, _ => "/v1/keys", SluiceRole.Admin, HttpStatusCode.Created, HttpStatusCode.Created, Json: """{"role":"reader","name":"matrix"}"""),
         new("list keys", HttpMethod.Get, _ => "/v1/keys", SluiceRole.Admin, HttpStatusCode.OK, HttpStatusCode.OK),
         new("revoke key", HttpMethod.Delete, _ => "/v1/keys/nosuchkey000", SluiceRole.Admin, HttpStatusCode.NotFound, HttpStatusCode.NotFound),
+        new("pipeline", HttpMethod.Get, _ => "/v1/pipeline", SluiceRole.Admin, HttpStatusCode.OK, HttpStatusCode.OK),
         new("liveness", HttpMethod.Get, _ => "/healthz", null, HttpStatusCode.OK, HttpStatusCode.OK),
         new("readiness", HttpMethod.Get, _ => "/readyz", null, HttpStatusCode.OK, HttpStatusCode.OK),
         new("OpenAPI", HttpMethod.Get, _ => "/openapi/v1.json", null, HttpStatusCode.OK, HttpStatusCode.OK),

@@ -130,5 +130,9 @@ internal static class StatusSchema
         CREATE INDEX IF NOT EXISTS status_changes_by_tenant ON status_changes (tenant, position);
         CREATE INDEX IF NOT EXISTS status_changes_by_document ON status_changes (document_id, position);
         CREATE INDEX IF NOT EXISTS status_changes_by_time ON status_changes (recorded_at);
+        -- Monitoring reads counts and the unfinished documents from these alone (SqliteStatusStore.Counts).
+        CREATE INDEX IF NOT EXISTS documents_by_state ON documents (state) WHERE deleted_at IS NULL;
+        CREATE INDEX IF NOT EXISTS documents_in_progress ON documents (seq) WHERE state IN ('Accepted', 'Processing') AND deleted_at IS NULL;
+        CREATE INDEX IF NOT EXISTS stages_at_work ON stages (stage, state, document_id) WHERE state IN ('Running', 'Retrying');
         """;
 }
