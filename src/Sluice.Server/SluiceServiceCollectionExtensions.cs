@@ -117,6 +117,7 @@ public static class SluiceServiceCollectionExtensions
             AttemptJournal = services.GetService<IAttemptJournal>(),
             MaxWorkerDeaths = options.MaxWorkerDeaths,
             Metrics = services.GetRequiredService<PipelineMetrics>(),
+            MessagingSystem = options.MessagingSystem,
         };
         return new StageRunner(
             stage, services.GetRequiredService<IEventLog>(), runnerOptions,
