@@ -57,6 +57,9 @@ public static class SluiceApp
         var builder = Host.CreateApplicationBuilder(WithoutConfigReload(args));
         Configure(builder, overrides);
         builder.Services.AddSluiceTracing(builder.Configuration, "worker");
+
+        // The same meters as the API process: for Prometheus (its listener is the host's) and, when configured, OTLP.
+        builder.Services.AddSluiceMetrics(builder.Configuration, "worker");
         return builder;
     }
 

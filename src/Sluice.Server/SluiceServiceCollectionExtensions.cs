@@ -33,6 +33,7 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton<IngestionService>();
         services.AddMetrics();
         services.TryAddSingleton<PipelineMetrics>();
+        services.TryAddSingleton<ProviderMetrics>();
         services.TryAddSingleton<IngestionMetrics>();
         services.AddSluiceStorageQuotas(); // ingestion checks the storage caps
         services.AddSingleton<ForegroundActivity>();
@@ -54,7 +55,7 @@ public static class SluiceServiceCollectionExtensions
         }
         else
         {
-            services.AddSingleton<IEmbedder>(sp => new OnnxMiniLmEmbedder(sp.GetRequiredService<IOptions<OnnxEmbedderOptions>>().Value));
+            services.AddSingleton<IEmbedder>(sp => new OnnxMiniLmEmbedder(sp.GetRequiredService<IOptions<OnnxEmbedderOptions>>().Value, sp.GetRequiredService<ProviderMetrics>()));
         }
 
         // Search embeds its queries directly; the stages share one coalescing queue in front of the model.
