@@ -65,7 +65,6 @@ public static class TracingServiceCollectionExtensions
     /// </summary>
     internal static void DescribeService(ResourceBuilder resource, IConfiguration configuration, TracingOptions options, string role)
     {
-        resource.Clear();
         resource.AddService(
             configuration["OTEL_SERVICE_NAME"] ?? options.ServiceName ?? $"sluice-{role}", serviceVersion: typeof(SluiceApp).Assembly.GetName().Version?.ToString());
     }
