@@ -386,7 +386,10 @@ public sealed class OtlpReceiver : IDisposable
             {
                 case 0: Varint(); break;
                 case 1: _position += 8; break;
-                case 2: _position += (int)Varint(); break;
+                case 2:
+                    var length = (int)Varint(); // read before the position it moves is added to
+                    _position += length;
+                    break;
                 case 5: _position += 4; break;
                 default: throw new InvalidDataException($"unexpected protobuf wire type {type}");
             }
