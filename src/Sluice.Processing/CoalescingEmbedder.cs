@@ -38,7 +38,7 @@ public sealed class CoalescingEmbedder : IEmbedder, IAsyncDisposable
             return Task.FromResult<IReadOnlyList<float[]>>([]);
         }
 
-        var request = new Request(texts, cancellationToken, Activity.Current?.Context ?? default);
+        var request = new Request(texts, Activity.Current?.Context ?? default, cancellationToken);
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(request), this);
 
         return request.Completion.Task.WaitAsync(cancellationToken);
@@ -130,7 +130,7 @@ public sealed class CoalescingEmbedder : IEmbedder, IAsyncDisposable
         return span;
     }
 
-    private sealed record Request(IReadOnlyList<string> Texts, CancellationToken CancellationToken, ActivityContext Caller)
+    private sealed record Request(IReadOnlyList<string> Texts, ActivityContext Caller, CancellationToken CancellationToken)
     {
         public TaskCompletionSource<IReadOnlyList<float[]>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

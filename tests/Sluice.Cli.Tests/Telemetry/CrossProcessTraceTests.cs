@@ -67,7 +67,7 @@ public sealed class CrossProcessTraceTests
                        && mine.Any(s => s.Name.StartsWith("embeddings ", StringComparison.Ordinal) && s.Instance == "embed");
             }
 
-            await receiver.WaitUntilAsync(Complete, TimeSpan.FromSeconds(60), () => string.Join('\n', Mine(receiver).Select(s => s.ToString())), Ct);
+            await receiver.WaitUntilAsync(Complete, TimeSpan.FromSeconds(60), () => $"{receiver.Spans.Count} spans in all, of this trace:\n" + string.Join('\n', Mine(receiver).Select(s => s.ToString())), Ct);
             var spans = Mine(receiver);
             var byId = spans.GroupBy(s => s.SpanId).ToDictionary(g => g.Key, g => g.First());
 
