@@ -16,7 +16,7 @@ public sealed record ReceivedSpan(
 
     public string? Attribute(string key) => Attributes.TryGetValue(key, out var value) ? value.ToString() : null;
 
-    public string? Instance => Resource.TryGetValue("service.instance.id", out var value) ? value.ToString() : null;
+    public string? Instance => Resource.TryGetValue("test.process", out var value) ? value.ToString() : null;
 
     public override string ToString() => $"{Instance}: {Name} ({SpanId} <- {ParentSpanId})";
 }
@@ -24,7 +24,7 @@ public sealed record ReceivedSpan(
 /// <summary>One number data point of a sum or gauge, with its metric's name and the sending process's resource.</summary>
 public sealed record ReceivedPoint(string Metric, IReadOnlyDictionary<string, object> Attributes, IReadOnlyDictionary<string, object> Resource, double Value)
 {
-    public string? Instance => Resource.TryGetValue("service.instance.id", out var value) ? value.ToString() : null;
+    public string? Instance => Resource.TryGetValue("test.process", out var value) ? value.ToString() : null;
 }
 
 /// <summary>
@@ -57,7 +57,7 @@ public sealed class OtlpReceiver : IDisposable
         ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
         ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
         ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
-        ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=" + instance,
+        ["OTEL_RESOURCE_ATTRIBUTES"] = "test.process=" + instance, // service.instance.id is the SDK's own
     };
 
     public IReadOnlyList<ReceivedSpan> Spans

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
+using Sluice.Core.Events;
+using Sluice.Core.Ports;
 
 namespace Sluice.Server.Tests.Telemetry;
 
@@ -84,6 +87,67 @@ public sealed class TracingTests
         Assert.NotNull(extract);
         Assert.Equal(ActivityStatusCode.Error, extract.Status);
         Assert.Equal("dead_lettered", extract.GetTagItem("sluice.outcome"));
+    }
+
+    [Fact]
+    public async Task ARetriedRecord_StaysInItsDocumentsTrace_AndItsNewSpanLinksToTheFailedAttempt()
+    {
+        var spans = new List<Activity>();
+        await using var host = await SluiceTestHost.StartAsync(
+            new Dictionary<string, string?> { ["Sluice:Telemetry:Tracing"] = "true", ["Sluice:RetryDelays"] = "1s" },
+            services =>
+            {
+                services.AddSingleton<IEmbedder>(new FailingOnceEmbedder());
+                services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans));
+            });
+
+        var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("A provider that fails once, then answers."), "retried.txt");
+        Assert.Equal("completed", (await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60))).Status);
+
+        // The stage that met the failure (embed or summarize, whichever called first) has two spans of this document.
+        Activity? failed = null, retried = null;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((failed is null || retried is null) && DateTime.UtcNow < deadline && await Pause())
+        {
+            lock (spans)
+            {
+                failed = spans.FirstOrDefault(s => (s.GetTagItem("sluice.document_id") as string) == document.Id && (s.GetTagItem("sluice.outcome") as string) == "retried");
+                retried = failed is null ? null : spans.FirstOrDefault(s => (s.GetTagItem("sluice.document_id") as string) == document.Id
+                    && (s.GetTagItem("sluice.stage") as string) == (failed.GetTagItem("sluice.stage") as string)
+                    && (s.GetTagItem("sluice.outcome") as string) == "succeeded");
+            }
+        }
+
+        Assert.NotNull(failed);
+        Assert.NotNull(retried);
+        Assert.Equal(ActivityStatusCode.Error, failed.Status);
+        Assert.Equal(failed.TraceId, retried.TraceId); // the same document's trace
+        Assert.Equal(failed.ParentSpanId, retried.ParentSpanId); // both handle the record its upstream stage sent
+        Assert.StartsWith(Topics.Retry((string)failed.GetTagItem("sluice.stage")!, TimeSpan.FromSeconds(1)), retried.GetTagItem("messaging.destination.name") as string, StringComparison.Ordinal);
+        var link = Assert.Single(retried.Links);
+        Assert.Equal(failed.SpanId, link.Context.SpanId);
+        Assert.Equal(failed.TraceId, link.Context.TraceId);
+
+        // Sending the record to the retry topic is a producer span of the failed attempt.
+        lock (spans)
+        {
+            Assert.Contains(spans, s => s.Kind == ActivityKind.Producer && s.ParentSpanId == failed.SpanId
+                && s.DisplayName == "send " + Topics.Retry((string)failed.GetTagItem("sluice.stage")!, TimeSpan.FromSeconds(1)));
+        }
+    }
+
+    /// <summary>Fails the first call as an unavailable provider would, then embeds.</summary>
+    private sealed class FailingOnceEmbedder : IEmbedder
+    {
+        private readonly HashingEmbedder _inner = new();
+        private int _calls;
+
+        public EmbedderInfo Info => _inner.Info;
+
+        public Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+            => Interlocked.Increment(ref _calls) == 1
+                ? throw new ProviderException("provider unavailable (503)") { IsTransient = true }
+                : _inner.EmbedAsync(texts, cancellationToken);
     }
 
     private static async Task<bool> Pause()
