@@ -69,7 +69,8 @@ public sealed class ProviderMetricsTests : IDisposable
         var second = guard.ExecuteAsync(_ => Task.FromResult(2), Ct);
         release.SetResult(1);
 
-        Assert.Equal([1, 2], await Task.WhenAll(first, second));
+        var results = await Task.WhenAll(first, second);
+        Assert.Equal(new[] { 1, 2 }, results);
         Assert.Equal(1, Sum("sluice.provider.rate_limited_waits", "sluice.provider", "embedder"));
     }
 
