@@ -102,7 +102,7 @@ public sealed class ProviderGuard : IDisposable
     public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(call);
-        if (MustWait())
+        if (_metrics.CountsWaits && MustWait())
         {
             _metrics.RateLimitedWait(_name);
         }

@@ -51,6 +51,9 @@ public sealed class ProviderMetrics
 
     internal void Untrack(ProviderGuard guard) => _guards.TryRemove(guard, out _);
 
+    /// <summary>Whether anyone listens to the waits (looking for a free slot costs an allocation otherwise spared).</summary>
+    internal bool CountsWaits => _rateLimitedWaits.Enabled;
+
     internal void RateLimitedWait(string provider)
         => _rateLimitedWaits.Add(1, new KeyValuePair<string, object?>("sluice.provider", provider));
 

@@ -59,6 +59,21 @@ public sealed class TracingTests
         Assert.Equal("extract", extract.GetTagItem("messaging.consumer.group.name"));
         Assert.NotNull(extract.GetTagItem("messaging.kafka.offset"));
         Assert.Equal("succeeded", extract.GetTagItem("sluice.outcome"));
+        Assert.Equal(log == "kafka" ? "kafka" : "sluice", extract.GetTagItem("messaging.system"));
+
+        // Each stage's span is the child of the producer span that sent its input, which the record carried.
+        Activity[] producers;
+        lock (spans)
+        {
+            producers = [.. spans.Where(s => s.TraceId == traceId && s.Kind == ActivityKind.Producer)];
+        }
+
+        var submitted = Assert.Single(producers, p => p.DisplayName == "send documents.submitted");
+        Assert.Equal(submitted.SpanId, extract.ParentSpanId);
+        Assert.Equal(log == "kafka" ? "kafka" : "sluice", submitted.GetTagItem("messaging.system"));
+        Assert.NotNull(submitted.GetTagItem("messaging.kafka.offset"));
+        var chunk = mine.First(s => (s.GetTagItem("sluice.stage") as string) == "chunk");
+        Assert.Contains(producers, p => p.SpanId == chunk.ParentSpanId && p.DisplayName == "send documents.extracted" && p.ParentSpanId == extract.SpanId);
         Assert.Equal(ActivityStatusCode.Unset, extract.Status);
     }
 
