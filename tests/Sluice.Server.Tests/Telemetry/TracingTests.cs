@@ -151,20 +151,6 @@ public sealed class TracingTests
         }
     }
 
-    /// <summary>Fails the first call as an unavailable provider would, then embeds.</summary>
-    private sealed class FailingOnceEmbedder : IEmbedder
-    {
-        private readonly HashingEmbedder _inner = new();
-        private int _calls;
-
-        public EmbedderInfo Info => _inner.Info;
-
-        public Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
-            => Interlocked.Increment(ref _calls) == 1
-                ? throw new ProviderException("provider unavailable (503)") { IsTransient = true }
-                : _inner.EmbedAsync(texts, cancellationToken);
-    }
-
     private static async Task<bool> Pause()
     {
         await Task.Delay(50, TestContext.Current.CancellationToken);
