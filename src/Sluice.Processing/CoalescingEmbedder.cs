@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Sluice.Core.Ports;
 
@@ -37,7 +38,7 @@ public sealed class CoalescingEmbedder : IEmbedder, IAsyncDisposable
             return Task.FromResult<IReadOnlyList<float[]>>([]);
         }
 
-        var request = new Request(texts, cancellationToken);
+        var request = new Request(texts, Activity.Current?.Context ?? default, cancellationToken);
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(request), this);
 
         return request.Completion.Task.WaitAsync(cancellationToken);
@@ -72,6 +73,9 @@ public sealed class CoalescingEmbedder : IEmbedder, IAsyncDisposable
 
     private async Task RunBatchAsync(List<Request> batch)
     {
+        // The loop runs in no caller's trace: the merged call gets a span of its own, child of the first caller's span
+        // and linked to the others', so that each document's trace reaches the model call that served it.
+        using var span = ProviderTracing.ActivitySource.HasListeners() ? StartBatchSpan(batch) : null;
         try
         {
             var vectors = await _inner.EmbedAsync([.. batch.SelectMany(r => r.Texts)]);
@@ -97,7 +101,36 @@ public sealed class CoalescingEmbedder : IEmbedder, IAsyncDisposable
         await _loop;
     }
 
-    private sealed record Request(IReadOnlyList<string> Texts, CancellationToken CancellationToken)
+    private static Activity? StartBatchSpan(List<Request> batch)
+    {
+        var parent = default(ActivityContext);
+        List<ActivityLink>? links = null;
+        var texts = 0;
+        foreach (var request in batch)
+        {
+            texts += request.Texts.Count;
+            if (request.Caller == default)
+            {
+                continue;
+            }
+
+            if (parent == default)
+            {
+                parent = request.Caller;
+            }
+            else
+            {
+                (links ??= []).Add(new ActivityLink(request.Caller));
+            }
+        }
+
+        var span = ProviderTracing.ActivitySource.StartActivity("sluice.embedder.batch", ActivityKind.Internal, parent, links: links);
+        span?.SetTag("sluice.batch.size", texts);
+        span?.SetTag("sluice.batch.requests", batch.Count);
+        return span;
+    }
+
+    private sealed record Request(IReadOnlyList<string> Texts, ActivityContext Caller, CancellationToken CancellationToken)
     {
         public TaskCompletionSource<IReadOnlyList<float[]>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -48,6 +48,7 @@ public sealed partial class LlmSummarizer : ISummarizer
     private readonly ILlmSummaryCache? _cache;
     private readonly ChatOptions _chatOptions;
     private readonly int _maxPieceChars;
+    private readonly ProviderMetrics _metrics;
 
     /// <summary>Creates the summarizer; nothing is sent until the first call.</summary>
     /// <param name="chatClient">The chat endpoint, e.g. from <see cref="CreateChatClient"/>.</param>
@@ -56,7 +57,20 @@ public sealed partial class LlmSummarizer : ISummarizer
     /// <param name="cache">Where answers are kept across calls and restarts; none when null.</param>
     /// <exception cref="ValidationException">The options are not valid.</exception>
     public LlmSummarizer(IChatClient chatClient, LlmOptions options, ProviderGuard guard, ILlmSummaryCache? cache = null)
+        : this(chatClient, options, guard, cache, metrics: null)
     {
+    }
+
+    /// <summary>Creates the summarizer, counting the tokens of its answers in <paramref name="metrics"/>; nothing is sent until the first call.</summary>
+    /// <param name="chatClient">The chat endpoint, e.g. from <see cref="CreateChatClient"/>.</param>
+    /// <param name="options">Model, context size and limits.</param>
+    /// <param name="guard">The endpoint's guard, shared with its other callers.</param>
+    /// <param name="cache">Where answers are kept across calls and restarts; none when null.</param>
+    /// <param name="metrics">Where tokens are counted; <see cref="ProviderMetrics.Shared"/> when null.</param>
+    /// <exception cref="ValidationException">The options are not valid.</exception>
+    public LlmSummarizer(IChatClient chatClient, LlmOptions options, ProviderGuard guard, ILlmSummaryCache? cache, ProviderMetrics? metrics)
+    {
+        _metrics = metrics ?? ProviderMetrics.Shared;
         ArgumentNullException.ThrowIfNull(chatClient);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(guard);
@@ -282,7 +296,28 @@ public sealed partial class LlmSummarizer : ISummarizer
     {
         budget.Take();
         List<ChatMessage> messages = [new(ChatRole.System, Instructions(kind)), new(ChatRole.User, text)];
-        var response = await _guard.ExecuteAsync(token => _chat.GetResponseAsync(messages, _chatOptions, token), cancellationToken);
+        using var span = ProviderTracing.StartChat(_options.Model, _options.MaxSummaryTokens);
+        ChatResponse response;
+        try
+        {
+            response = await _guard.ExecuteAsync(token => _chat.GetResponseAsync(messages, _chatOptions, token), cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            ProviderTracing.Failed(span, ex);
+            throw;
+        }
+
+        var usage = response.Usage;
+        _metrics.LlmTokens(_options.Model, usage?.InputTokenCount, usage?.OutputTokenCount);
+        if (span is not null)
+        {
+            span.SetTag("gen_ai.usage.input_tokens", usage?.InputTokenCount);
+            span.SetTag("gen_ai.usage.output_tokens", usage?.OutputTokenCount);
+            span.SetTag("gen_ai.response.model", response.ModelId);
+            span.SetTag("gen_ai.response.finish_reasons", response.FinishReason?.Value is { } reason ? new[] { reason } : null);
+        }
+
         var answer = ThinkBlock().Replace(response.Text ?? "", "").Trim();
         return answer.Length > 0
             ? answer

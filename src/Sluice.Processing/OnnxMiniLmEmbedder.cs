@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Sluice.Core.Ports;
 using Sluice.Core.Runtime;
@@ -23,11 +24,20 @@ public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
     private readonly MiniLmOnnxModel _model;
     private readonly BertInputEncoder _encoder;
     private readonly int _batchSize;
+    private readonly ProviderMetrics _metrics;
 
     /// <summary>Loads the model; takes a second or so.</summary>
     /// <exception cref="ValidationException">The options are not valid.</exception>
     public OnnxMiniLmEmbedder(OnnxEmbedderOptions? options = null)
+        : this(options, metrics: null)
     {
+    }
+
+    /// <summary>Loads the model; takes a second or so. Its calls are counted and timed in <paramref name="metrics"/>.</summary>
+    /// <exception cref="ValidationException">The options are not valid.</exception>
+    public OnnxMiniLmEmbedder(OnnxEmbedderOptions? options, ProviderMetrics? metrics)
+    {
+        _metrics = metrics ?? ProviderMetrics.Shared;
         options ??= new OnnxEmbedderOptions();
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
 
@@ -58,12 +68,33 @@ public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
     public EmbedderInfo Info { get; }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        return texts.Count == 0
-            ? Task.FromResult<IReadOnlyList<float[]>>([])
-            : _threads.RunAsync<IReadOnlyList<float[]>>(() => Embed(texts, cancellationToken), cancellationToken);
+        if (texts.Count == 0)
+        {
+            return [];
+        }
+
+        // In process, so an internal span; its tokens are counted on the inference thread.
+        using var span = ProviderTracing.StartEmbeddings("onnxruntime", Info.Name, texts.Count, ActivityKind.Internal);
+        var started = Stopwatch.GetTimestamp();
+        var succeeded = false;
+        try
+        {
+            var vectors = await _threads.RunAsync<IReadOnlyList<float[]>>(() => Embed(texts, span, cancellationToken), cancellationToken);
+            succeeded = true;
+            return vectors;
+        }
+        catch (Exception ex)
+        {
+            ProviderTracing.Failed(span, ex);
+            throw;
+        }
+        finally
+        {
+            _metrics.EmbedderBatch(Info.Name, texts.Count, Stopwatch.GetElapsedTime(started), succeeded);
+        }
     }
 
     /// <summary>The token ids the model is given for <paramref name="text"/>, with [CLS] and [SEP].</summary>
@@ -76,14 +107,19 @@ public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
         return _model.Embed(sequences, _encoder.Vocabulary.Padding, runOptions);
     }
 
-    private float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    private float[][] Embed(IReadOnlyList<string> texts, Activity? span, CancellationToken cancellationToken)
     {
         var sequences = new int[texts.Count][];
+        var tokens = 0L;
         for (var i = 0; i < texts.Count; i++)
         {
             ArgumentNullException.ThrowIfNull(texts[i], nameof(texts));
             sequences[i] = _encoder.Encode(texts[i]);
+            tokens += sequences[i].Length;
         }
+
+        span?.SetTag("gen_ai.usage.input_tokens", tokens);
+        span?.SetTag("gen_ai.embeddings.dimension.count", Info.Dimensions);
 
         var vectors = new float[texts.Count][];
         using var runOptions = new RunOptions();

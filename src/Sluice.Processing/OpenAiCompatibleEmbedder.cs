@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using Sluice.Core.Ports;
 using Sluice.Processing.Internal.Embeddings;
@@ -25,6 +26,7 @@ public sealed class OpenAiCompatibleEmbedder : IEmbedder, IDisposable
     private readonly EmbeddingGenerationOptions? _requestOptions;
     private readonly int _batchSize;
     private readonly ProviderGuard? _guard;
+    private readonly ProviderMetrics _metrics;
 
     /// <summary>Creates the client; nothing is sent until the first call.</summary>
     /// <param name="options">Endpoint, model and limits.</param>
@@ -41,7 +43,19 @@ public sealed class OpenAiCompatibleEmbedder : IEmbedder, IDisposable
     /// <param name="guard">The endpoint's guard, shared with its other callers (not disposed here); none when null.</param>
     /// <exception cref="ValidationException">The options are not valid.</exception>
     public OpenAiCompatibleEmbedder(OpenAiEmbedderOptions options, HttpClient? httpClient, ProviderGuard? guard)
+        : this(options, httpClient, guard, metrics: null)
     {
+    }
+
+    /// <summary>Creates the client, sending every request through <paramref name="guard"/> and counting its calls in <paramref name="metrics"/>.</summary>
+    /// <param name="options">Endpoint, model and limits.</param>
+    /// <param name="httpClient">The HTTP client to send with, e.g. from <c>IHttpClientFactory</c>; a new one when null.</param>
+    /// <param name="guard">The endpoint's guard, shared with its other callers (not disposed here); none when null.</param>
+    /// <param name="metrics">Where calls are counted and timed; <see cref="ProviderMetrics.Shared"/> when null.</param>
+    /// <exception cref="ValidationException">The options are not valid.</exception>
+    public OpenAiCompatibleEmbedder(OpenAiEmbedderOptions options, HttpClient? httpClient, ProviderGuard? guard, ProviderMetrics? metrics)
+    {
+        _metrics = metrics ?? ProviderMetrics.Shared;
         ArgumentNullException.ThrowIfNull(options);
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
 
@@ -83,7 +97,35 @@ public sealed class OpenAiCompatibleEmbedder : IEmbedder, IDisposable
     /// <inheritdoc />
     public void Dispose() => _generator.Dispose();
 
+    /// <summary>One request to the endpoint, in a client span (its HTTP call a child of it), counted and timed.</summary>
     private async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(string[] batch, CancellationToken cancellationToken)
+    {
+        using var span = ProviderTracing.StartEmbeddings("openai", Info.Name, batch.Length, ActivityKind.Client);
+        var started = Stopwatch.GetTimestamp();
+        var succeeded = false;
+        try
+        {
+            var embeddings = await SendAsync(batch, cancellationToken);
+            if (span is not null && embeddings.Usage?.InputTokenCount is { } tokens)
+            {
+                span.SetTag("gen_ai.usage.input_tokens", tokens);
+            }
+
+            succeeded = true;
+            return embeddings;
+        }
+        catch (Exception ex)
+        {
+            ProviderTracing.Failed(span, ex);
+            throw;
+        }
+        finally
+        {
+            _metrics.EmbedderBatch(Info.Name, batch.Length, Stopwatch.GetElapsedTime(started), succeeded);
+        }
+    }
+
+    private async Task<GeneratedEmbeddings<Embedding<float>>> SendAsync(string[] batch, CancellationToken cancellationToken)
     {
         if (_guard is not null)
         {

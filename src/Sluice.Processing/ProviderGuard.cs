@@ -28,19 +28,29 @@ public sealed class ProviderGuard : IDisposable
     private readonly ResiliencePipeline _pipeline;
     private readonly ConcurrencyLimiter _concurrency;
     private readonly TokenBucketRateLimiter? _rate;
+    private readonly CircuitBreakerStateProvider _circuit = new();
+    private readonly ProviderMetrics _metrics;
+    private readonly string _name;
 
     /// <summary>Creates the guard; one per provider, shared by all its callers.</summary>
     /// <param name="provider">Names the provider in messages, e.g. "The LLM endpoint".</param>
     /// <param name="options">Limits and circuit-breaker settings.</param>
     /// <param name="time">The clock of the circuit breaker; the system clock when null.</param>
+    /// <param name="name">
+    /// The provider's <c>sluice.provider</c> tag in metrics (<c>embedder</c>, <c>llm</c>, <c>search-embedder</c>); when
+    /// null, the guard is not shown in metrics.
+    /// </param>
+    /// <param name="metrics">Where the circuit's state and the waits are shown; <see cref="ProviderMetrics.Shared"/> when null.</param>
     /// <exception cref="ValidationException">The options are not valid.</exception>
-    public ProviderGuard(string provider, ProviderGuardOptions options, TimeProvider? time = null)
+    public ProviderGuard(string provider, ProviderGuardOptions options, TimeProvider? time = null, string? name = null, ProviderMetrics? metrics = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(provider);
         ArgumentNullException.ThrowIfNull(options);
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
         _provider = provider;
         _options = options;
+        _name = name ?? provider;
+        _metrics = metrics ?? ProviderMetrics.Shared;
 
         _concurrency = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
@@ -59,6 +69,7 @@ public sealed class ProviderGuard : IDisposable
             MinimumThroughput = options.MinimumThroughput,
             SamplingDuration = options.SamplingDuration,
             BreakDuration = options.BreakDuration,
+            StateProvider = _circuit,
             ShouldHandle = new PredicateBuilder()
                 .Handle<ProviderException>(e => e.IsTransient && !e.IsCircuitOpen)
                 .Handle<TimeoutRejectedException>(),
@@ -71,7 +82,14 @@ public sealed class ProviderGuard : IDisposable
 
         builder.AddTimeout(options.Timeout);
         _pipeline = builder.Build();
+        if (name is not null)
+        {
+            _metrics.Track(this, name);
+        }
     }
+
+    /// <summary>Whether calls are refused right now without being sent (the circuit is open, or isolated).</summary>
+    public bool IsCircuitOpen => _circuit.CircuitState is CircuitState.Open or CircuitState.Isolated;
 
     /// <summary>Calls in flight right now (for tests and diagnostics).</summary>
     public int InFlight => _options.MaxConcurrency - (int)(_concurrency.GetStatistics()?.CurrentAvailablePermits ?? _options.MaxConcurrency);
@@ -84,6 +102,11 @@ public sealed class ProviderGuard : IDisposable
     public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(call);
+        if (_metrics.CountsWaits && MustWait())
+        {
+            _metrics.RateLimitedWait(_name);
+        }
+
         try
         {
             return await _pipeline.ExecuteAsync(
@@ -127,9 +150,15 @@ public sealed class ProviderGuard : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _metrics.Untrack(this);
         _concurrency.Dispose();
         _rate?.Dispose();
     }
+
+    /// <summary>Whether a call made now would queue: no concurrency slot free, or no rate-limit token left.</summary>
+    private bool MustWait()
+        => _concurrency.GetStatistics() is { CurrentAvailablePermits: <= 0 }
+           || (_rate is not null && _rate.GetStatistics() is { CurrentAvailablePermits: <= 0 });
 
     /// <summary>
     /// A bucket holding one second's worth of tokens, refilled in small steps (at most every 50 ms, so high rates

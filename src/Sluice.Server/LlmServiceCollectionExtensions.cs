@@ -34,21 +34,25 @@ public static class LlmServiceCollectionExtensions
                 .ValidateDataAnnotations()
                 .ValidateOnStart();
             services.AddKeyedSingleton(LlmKey, (sp, _) => new ProviderGuard(
-                "The LLM endpoint", sp.GetRequiredService<IOptions<LlmOptions>>().Value.ToGuardOptions(), sp.GetService<TimeProvider>()));
+                "The LLM endpoint", sp.GetRequiredService<IOptions<LlmOptions>>().Value.ToGuardOptions(), sp.GetService<TimeProvider>(),
+                "llm", sp.GetRequiredService<ProviderMetrics>()));
             services.AddKeyedSingleton(LlmKey, (sp, _) => LlmSummarizer.CreateChatClient(sp.GetRequiredService<IOptions<LlmOptions>>().Value));
             services.AddSingleton<ISummarizer>(sp => new LlmSummarizer(
                 sp.GetRequiredKeyedService<IChatClient>(LlmKey),
                 sp.GetRequiredService<IOptions<LlmOptions>>().Value,
                 sp.GetRequiredKeyedService<ProviderGuard>(LlmKey),
-                sp.GetRequiredService<ILlmSummaryCache>()));
+                sp.GetRequiredService<ILlmSummaryCache>(),
+                sp.GetRequiredService<ProviderMetrics>()));
         }
 
         if (options.Embedder == "openai")
         {
             services.AddKeyedSingleton(EmbeddingKey, (sp, _) => new ProviderGuard(
-                "The embedding endpoint", sp.GetRequiredService<IOptions<OpenAiEmbedderOptions>>().Value.ToGuardOptions(), sp.GetService<TimeProvider>()));
+                "The embedding endpoint", sp.GetRequiredService<IOptions<OpenAiEmbedderOptions>>().Value.ToGuardOptions(), sp.GetService<TimeProvider>(),
+                "embedder", sp.GetRequiredService<ProviderMetrics>()));
             services.AddSingleton<IEmbedder>(sp => new OpenAiCompatibleEmbedder(
-                sp.GetRequiredService<IOptions<OpenAiEmbedderOptions>>().Value, httpClient: null, sp.GetRequiredKeyedService<ProviderGuard>(EmbeddingKey)));
+                sp.GetRequiredService<IOptions<OpenAiEmbedderOptions>>().Value, httpClient: null, sp.GetRequiredKeyedService<ProviderGuard>(EmbeddingKey),
+                sp.GetRequiredService<ProviderMetrics>()));
         }
 
         return services;

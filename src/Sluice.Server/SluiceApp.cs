@@ -65,6 +65,9 @@ public static class SluiceApp
         var builder = Host.CreateApplicationBuilder(WithoutConfigReload(args));
         Configure(builder, overrides);
         builder.Services.AddSluiceTracing(builder.Configuration, "worker");
+
+        // The same meters as the API process: for Prometheus (its listener is the host's) and, when configured, OTLP.
+        builder.Services.AddSluiceMetrics(builder.Configuration, "worker");
         return builder;
     }
 
@@ -91,7 +94,7 @@ public static class SluiceApp
         Configure(builder, overrides);
         builder.Services.AddSluiceTracing(builder.Configuration, "worker");
         builder.Services.AddSluiceReadinessChecks();
-        builder.Services.AddSluiceMetrics(builder.Configuration);
+        builder.Services.AddSluiceMetrics(builder.Configuration, "worker");
         builder.WebHost.UseUrls(urls);
         services?.Invoke(builder.Services);
         var app = builder.Build();

@@ -21,6 +21,9 @@ public sealed class SluiceOptions : IValidatableObject
     [AllowedValues("embedded", "kafka", ErrorMessage = "Sluice:Transport must be one of: embedded, kafka.")]
     public string Transport { get; set; } = "embedded";
 
+    /// <summary>The <c>messaging.system</c> spans name for <see cref="Transport"/>: <c>kafka</c>, or Sluice's own log.</summary>
+    internal string MessagingSystem => Transport == "kafka" ? "kafka" : Core.Runtime.EventRecords.EmbeddedLogSystem;
+
     /// <summary>
     /// The stores (status, chunks, summaries, dead letters, search index, LLM summary cache, attempt journal):
     /// <c>embedded</c> (SQLite files under <see cref="DataDirectory"/>, the default) or <c>postgres</c> (PostgreSQL with

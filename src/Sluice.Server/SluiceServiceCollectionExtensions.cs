@@ -34,6 +34,7 @@ public static class SluiceServiceCollectionExtensions
         services.AddSingleton<IngestionService>();
         services.AddMetrics();
         services.TryAddSingleton<PipelineMetrics>();
+        services.TryAddSingleton<ProviderMetrics>();
         services.TryAddSingleton<IngestionMetrics>();
         services.AddSluiceStorageQuotas(); // ingestion checks the storage caps
         services.AddSingleton<ForegroundActivity>();
@@ -55,7 +56,7 @@ public static class SluiceServiceCollectionExtensions
         }
         else
         {
-            services.AddSingleton<IEmbedder>(sp => new OnnxMiniLmEmbedder(sp.GetRequiredService<IOptions<OnnxEmbedderOptions>>().Value));
+            services.AddSingleton<IEmbedder>(sp => new OnnxMiniLmEmbedder(sp.GetRequiredService<IOptions<OnnxEmbedderOptions>>().Value, sp.GetRequiredService<ProviderMetrics>()));
         }
 
         // Search embeds its queries directly; the stages share one coalescing queue in front of the model.
@@ -120,6 +121,7 @@ public static class SluiceServiceCollectionExtensions
             AttemptJournal = services.GetService<IAttemptJournal>(),
             MaxWorkerDeaths = options.MaxWorkerDeaths,
             Metrics = services.GetRequiredService<PipelineMetrics>(),
+            MessagingSystem = options.MessagingSystem,
         };
         return new StageRunner(
             stage, services.GetRequiredService<IEventLog>(), runnerOptions,

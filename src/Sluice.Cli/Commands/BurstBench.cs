@@ -22,7 +22,8 @@ namespace Sluice.Cli.Commands;
 /// asks the LLM for a summary inside the request, with a server timeout.</item>
 /// <item><c>sluice</c>: the real thing (API and every stage in process, LLM summaries), on the embedded log or Kafka.</item>
 /// </list>
-/// One target per run, so each run's peak memory is its own.
+/// One target per run, so each run's peak memory is its own. <c>--telemetry both</c> runs Sluice with telemetry off,
+/// then fully on (see <see cref="BenchTelemetry"/>), and prints both rows and their ratio.
 /// </summary>
 internal static class BurstBench
 {
@@ -41,9 +42,10 @@ internal static class BurstBench
         var warmup = new Option<int>("--warmup") { Description = "Uploads per warm-up round before the measured burst; rounds repeat until the JIT settles (default 200, 0 for none)", DefaultValueFactory = _ => 200 };
         var transport = new Option<string>("--transport") { Description = "Sluice's event log: embedded (default) or kafka (mock cluster)", DefaultValueFactory = _ => "embedded" };
         transport.AcceptOnlyFromAmong("embedded", "kafka");
+        var telemetry = BenchTelemetry.CreateOption("off");
         var command = new Command("burst", "A burst of uploads against Sluice or a synchronous wrapper, with the same slow, flaky LLM behind both")
         {
-            target, clients, documents, latency, spikeRate, spike, rate429, llmConcurrency, syncTimeout, warmup, transport,
+            target, clients, documents, latency, spikeRate, spike, rate429, llmConcurrency, syncTimeout, warmup, transport, telemetry,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -56,23 +58,51 @@ internal static class BurstBench
                 RetryAfterSeconds = 2,
                 Seed = 42,
             };
-            await using var fake = new FakeLlmServer();
-            var endpoint = await fake.StartAsync(fakeOptions, cancellationToken);
-            var run = new Run(result.GetValue(clients), result.GetValue(documents), result.GetValue(warmup));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"target {result.GetValue(target)}: {run.Clients} clients, {run.Documents} documents; LLM {fakeOptions.Latency.TotalSeconds:0.#} s, {fakeOptions.SpikeRate:P0} spikes of {fakeOptions.SpikeDuration.TotalSeconds:0} s, {fakeOptions.Rate429:P0} 429s"));
-            return result.GetValue(target) == "sync"
-                ? await SyncAsync(run, endpoint, TimeSpan.FromSeconds(result.GetValue(syncTimeout)), cancellationToken)
-                : await SluiceAsync(run, endpoint, result.GetValue(llmConcurrency), result.GetValue(transport)!, cancellationToken);
+            if (result.GetValue(target) == "sync")
+            {
+                if (result.GetValue(telemetry) != "off")
+                {
+                    throw new CliException("--telemetry applies to --target sluice only", 2);
+                }
+
+                await using var fake = new FakeLlmServer();
+                var endpoint = await fake.StartAsync(fakeOptions, cancellationToken);
+                var run = new Run(result.GetValue(clients), result.GetValue(documents), result.GetValue(warmup));
+                Describe(run, "sync", fakeOptions);
+                return await SyncAsync(run, endpoint, TimeSpan.FromSeconds(result.GetValue(syncTimeout)), cancellationToken);
+            }
+
+            // One variant after the other, each with a fresh LLM (same seed), data directory and cluster.
+            var exit = 0;
+            var rows = new List<(string, IReadOnlyList<(string, double)>)>();
+            foreach (var on in BenchTelemetry.Variants(result.GetValue(telemetry)!))
+            {
+                await using var fake = new FakeLlmServer();
+                var endpoint = await fake.StartAsync(fakeOptions, cancellationToken);
+                await using var variant = await BenchTelemetry.StartAsync(on, cancellationToken);
+                var run = new Run(result.GetValue(clients), result.GetValue(documents), result.GetValue(warmup));
+                Describe(run, "sluice, telemetry " + variant.Label, fakeOptions);
+                var (code, figures) = await SluiceAsync(run, endpoint, result.GetValue(llmConcurrency), result.GetValue(transport)!, variant, cancellationToken);
+                exit = Math.Max(exit, code);
+                rows.Add((variant.Label, figures));
+            }
+
+            BenchTelemetry.PrintComparison(rows);
+            return exit;
         });
         return command;
     }
 
-    private static async Task<int> SluiceAsync(Run run, Uri llm, int llmConcurrency, string transport, CancellationToken cancellationToken)
+    private static void Describe(Run run, string target, FakeLlmOptions llm)
+        => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"target {target}: {run.Clients} clients, {run.Documents} documents; LLM {llm.Latency.TotalSeconds:0.#} s, {llm.SpikeRate:P0} spikes of {llm.SpikeDuration.TotalSeconds:0} s, {llm.Rate429:P0} 429s"));
+
+    private static async Task<(int Exit, IReadOnlyList<(string, double)> Figures)> SluiceAsync(
+        Run run, Uri llm, int llmConcurrency, string transport, BenchTelemetry telemetry, CancellationToken cancellationToken)
     {
         var data = Path.Combine(Path.GetTempPath(), "sluice-burst-" + Guid.NewGuid().ToString("N"));
         using var cluster = transport == "kafka" ? KafkaMockCluster.Start(brokers: 3) : null;
-        var settings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(telemetry.Settings)
         {
             ["Sluice:DataDirectory"] = data,
             ["Sluice:Transport"] = transport,
@@ -100,7 +130,9 @@ internal static class BurstBench
         await app.StartAsync(cancellationToken);
         await app.Services.GetRequiredService<TopicProvisioner>().Provisioned.WaitAsync(cancellationToken); // uploads are refused until then
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First() + "/"), Timeout = TimeSpan.FromSeconds(60) };
+        telemetry.StartScraping(http);
 
+        var sinceFirstUpload = Stopwatch.StartNew();
         var warm = await run.WarmUpAsync(http, "v1/documents?filename=burst-{0}.txt", HttpStatusCode.Accepted, cancellationToken);
         var accepted = await run.UploadAsync(http, "v1/documents?filename=burst-{0}.txt", HttpStatusCode.Accepted, cancellationToken);
         var acceptedSeconds = run.Clock.Elapsed.TotalSeconds;
@@ -129,9 +161,12 @@ internal static class BurstBench
         }
 
         var lost = tracked.Count(id => !terminal.ContainsKey(id));
+        var processedPerSecond = terminal.Count / sinceFirstUpload.Elapsed.TotalSeconds; // warm-ups differ: a rate, not a time
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"terminal: {terminal.Values.Count(s => s == "completed")} completed, {terminal.Values.Count(s => s == "dead_lettered")} dead-lettered, {terminal.Values.Count(s => s == "failed")} failed (of {tracked.Count}, warm-up included); lost {lost}; all terminal {run.Clock.Elapsed.TotalSeconds:F0} s after the first upload (uploads took {acceptedSeconds:F1} s)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F0} MiB"));
+        await telemetry.StopScrapingAsync();
+        telemetry.PrintTotals();
         await app.StopAsync(CancellationToken.None);
         try
         {
@@ -141,7 +176,8 @@ internal static class BurstBench
         {
         }
 
-        return lost > 0 ? 1 : 0;
+        var figures = run.Figures(accepted.Count).Append(("processed/s", processedPerSecond)).ToList();
+        return (lost > 0 ? 1 : 0, figures);
     }
 
     private static async Task<int> SyncAsync(Run run, Uri llm, TimeSpan timeout, CancellationToken cancellationToken)
@@ -297,6 +333,16 @@ internal static class BurstBench
                     }
                 });
             return [.. ok];
+        }
+
+        /// <summary>The burst's figures for a comparison row: uploads/s, latency percentiles, CPU per upload.</summary>
+        public IEnumerable<(string, double)> Figures(int succeeded)
+        {
+            var sorted = _latencies.Order().ToArray();
+            yield return ("uploads/s", succeeded / _burst.TotalSeconds);
+            yield return ("p50 ms", Percentile(sorted, 0.5));
+            yield return ("p99 ms", Percentile(sorted, 0.99));
+            yield return ("cpu ms/upload", _cpu.TotalMilliseconds / documents);
         }
 
         public void Print(List<string> succeeded, string what)

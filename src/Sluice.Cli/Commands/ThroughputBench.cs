@@ -20,25 +20,91 @@ internal static class ThroughputBench
     {
         var folder = new Option<string>("--folder") { Description = "Folder of documents to ingest (recursive)", Required = true };
         var server = ServerOption.Create();
-        var command = new Command("throughput", "Pipeline chunks/s against bare-embedder chunks/s on the same chunks") { folder, server };
-        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(folder)!, ServerOption.Resolve(result.GetValue(server)), cancellationToken));
+        var telemetry = BenchTelemetry.CreateOption(defaultValue: null);
+        var command = new Command("throughput", "Pipeline chunks/s against bare-embedder chunks/s on the same chunks") { folder, server, telemetry };
+        command.SetAction((result, cancellationToken) => result.GetValue(telemetry) is { } mode
+            ? RunInProcessAsync(result.GetValue(folder)!, mode, cancellationToken)
+            : RunAsync(result.GetValue(folder)!, ServerOption.Resolve(result.GetValue(server)), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(string folder, Uri server, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(folder))
-        {
-            throw new CliException($"'{folder}' is not a folder", 2);
-        }
-
-        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        var files = Files(folder);
         var texts = await ChunkLocallyAsync(files, cancellationToken);
         using var embedder = new OnnxMiniLmEmbedder();
         await embedder.EmbedAsync([.. texts.Take(8)], cancellationToken); // warm-up, as the server's was
         var before = await MeasureBareAsync(embedder, texts, "bare embedder (before)", cancellationToken);
 
         using var client = SluiceClient.Create(server);
+        var (chunks, pipelineSeconds) = await RunPipelineAsync(client, files, texts.Count, cancellationToken);
+
+        var after = await MeasureBareAsync(embedder, texts, "bare embedder (after)", cancellationToken);
+        var bareRate = (before + after) / 2;
+        var pipelineRate = chunks / pipelineSeconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bare embedder (mean) = {bareRate:F1} chunks/s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pipeline / bare embedder = {pipelineRate / bareRate:F2}"));
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>--telemetry off|on|both</c>: Sluice runs in this process, on a fresh data directory per variant, with telemetry
+    /// off and/or fully on (see <see cref="BenchTelemetry"/>); the bare embedder runs before and after all of them.
+    /// </summary>
+    private static async Task<int> RunInProcessAsync(string folder, string mode, CancellationToken cancellationToken)
+    {
+        var files = Files(folder);
+        var texts = await ChunkLocallyAsync(files, cancellationToken);
+        using var embedder = new OnnxMiniLmEmbedder();
+        await embedder.EmbedAsync([.. texts.Take(8)], cancellationToken);
+        var before = await MeasureBareAsync(embedder, texts, "bare embedder (before)", cancellationToken);
+        var rows = new List<(string, IReadOnlyList<(string, double)>)>();
+        foreach (var on in BenchTelemetry.Variants(mode))
+        {
+            await using var telemetry = await BenchTelemetry.StartAsync(on, cancellationToken);
+            var data = Path.Combine(Path.GetTempPath(), "sluice-throughput-" + Guid.NewGuid().ToString("N"));
+            double chunks, seconds;
+            await using (var app = await telemetry.StartSluiceAsync(data, cancellationToken))
+            {
+                using var client = new SluiceClient(new HttpClient { BaseAddress = new Uri(app.Urls.First() + "/"), Timeout = TimeSpan.FromMinutes(30) });
+                using var scrape = new HttpClient { BaseAddress = new Uri(app.Urls.First() + "/") };
+                telemetry.StartScraping(scrape);
+                Console.Write($"telemetry {telemetry.Label}: ");
+                (chunks, seconds) = await RunPipelineAsync(client, files, texts.Count, cancellationToken);
+                await telemetry.StopScrapingAsync();
+                await app.StopAsync(CancellationToken.None);
+            }
+
+            telemetry.PrintTotals();
+            rows.Add((telemetry.Label, [("chunks/s", chunks / seconds), ("seconds", seconds)]));
+            TryDelete(data);
+        }
+
+        var after = await MeasureBareAsync(embedder, texts, "bare embedder (after)", cancellationToken);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bare embedder (mean) = {(before + after) / 2:F1} chunks/s"));
+        BenchTelemetry.PrintComparison(rows);
+        return 0;
+    }
+
+    private static List<string> Files(string folder)
+        => Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList()
+            : throw new CliException($"'{folder}' is not a folder", 2);
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>Uploads every file and waits for every document to be terminal: chunks, and seconds from the first upload.</summary>
+    private static async Task<(double Chunks, double Seconds)> RunPipelineAsync(SluiceClient client, List<string> files, int localChunks, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         var ids = new List<string>();
         foreach (var file in files)
@@ -69,17 +135,12 @@ internal static class ThroughputBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"pipeline: {documents.Count} documents ({documents.Count(d => d.Status == "completed")} completed), {chunks} chunks in {pipelineSeconds:F1} s = {chunks / pipelineSeconds:F1} chunks/s"));
 
-        if (chunks != texts.Count)
+        if (chunks != localChunks)
         {
-            Console.WriteLine($"note: the server cut {chunks} chunks, the local chunker {texts.Count}; check that both use the same chunking options");
+            Console.WriteLine($"note: the server cut {chunks} chunks, the local chunker {localChunks}; check that both use the same chunking options");
         }
 
-        var after = await MeasureBareAsync(embedder, texts, "bare embedder (after)", cancellationToken);
-        var bareRate = (before + after) / 2;
-        var pipelineRate = chunks / pipelineSeconds;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bare embedder (mean) = {bareRate:F1} chunks/s"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pipeline / bare embedder = {pipelineRate / bareRate:F2}"));
-        return 0;
+        return (chunks, pipelineSeconds);
     }
 
     private static async Task<List<string>> ChunkLocallyAsync(List<string> files, CancellationToken cancellationToken)

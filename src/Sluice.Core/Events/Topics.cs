@@ -70,4 +70,10 @@ public static class Headers
 
     /// <summary>How many times the record was replayed from a dead-letter topic.</summary>
     public const string ReplayCount = "sluice-replay-count";
+
+    /// <summary>
+    /// On retry and dead-letter records (and so on replays): the W3C <c>traceparent</c> of the span of the attempt that
+    /// failed. The next attempt's span links to it, while <see cref="TraceParent"/> keeps the record in its document's trace.
+    /// </summary>
+    public const string FailedAttempt = "sluice-failed-attempt";
 }

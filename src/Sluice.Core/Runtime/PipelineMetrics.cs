@@ -16,6 +16,7 @@ public sealed class PipelineMetrics
     private readonly Counter<long> _records;
     private readonly Histogram<double> _duration;
     private readonly UpDownCounter<long> _inFlight;
+    private readonly UpDownCounter<long> _pausedPartitions;
 
     /// <summary>Instruments on a meter of their own, for runners built without a meter factory.</summary>
     public static PipelineMetrics Shared { get; } = new(new Meter(MeterName));
@@ -34,6 +35,18 @@ public sealed class PipelineMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] });
         _inFlight = meter.CreateUpDownCounter<long>(
             "sluice.stage.in_flight", unit: "{record}", description: "Records a stage is handling right now.");
+        _pausedPartitions = meter.CreateUpDownCounter<long>(
+            "sluice.stage.paused_partitions", unit: "{partition}",
+            description: "Partitions a stage has paused fetching from (back-pressure, retries not due yet, an open provider circuit).");
+    }
+
+    /// <summary><paramref name="delta"/> partitions were paused (positive) or resumed, revoked or closed while paused (negative).</summary>
+    internal void PausedPartitions(string stage, int delta)
+    {
+        if (delta != 0)
+        {
+            _pausedPartitions.Add(delta, new KeyValuePair<string, object?>("sluice.stage", stage));
+        }
     }
 
     /// <summary>A record was taken in hand.</summary>

@@ -223,7 +223,9 @@ public sealed class StageRunner(
                 {
                     DrainCompletions();
                     _paused.ExceptWith(partitions);
+                    var pausedBefore = _pausedInConsumer.Count;
                     _pausedInConsumer.ExceptWith(partitions);
+                    runner._options.Metrics.PausedPartitions(name, _pausedInConsumer.Count - pausedBefore);
                     foreach (var partition in partitions)
                     {
                         _held.Remove(partition); // not handled, not committed: the next owner gets them again
@@ -320,6 +322,8 @@ public sealed class StageRunner(
             }
             finally
             {
+                Options.Metrics.PausedPartitions(_runner._stage.Name, -_pausedInConsumer.Count);
+                _pausedInConsumer.Clear();
                 await _consumer.DisposeAsync();
             }
         }
@@ -386,6 +390,8 @@ public sealed class StageRunner(
             {
                 _consumer.Resume(resume);
             }
+
+            Options.Metrics.PausedPartitions(_runner._stage.Name, pause.Count - resume.Count);
         }
 
         private async Task CommitAsync(CancellationToken cancellationToken)

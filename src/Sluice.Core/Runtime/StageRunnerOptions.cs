@@ -95,4 +95,10 @@ public sealed class StageRunnerOptions
 
     /// <summary>Where the runner counts records by outcome, times them and tracks those in hand.</summary>
     public PipelineMetrics Metrics { get; set; } = PipelineMetrics.Shared;
+
+    /// <summary>
+    /// The <c>messaging.system</c> of the runner's spans: <c>kafka</c> on Kafka, <see cref="EventRecords.EmbeddedLogSystem"/>
+    /// on the embedded log.
+    /// </summary>
+    public string MessagingSystem { get; set; } = EventRecords.EmbeddedLogSystem;
 }

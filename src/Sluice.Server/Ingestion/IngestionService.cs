@@ -96,7 +96,7 @@ public sealed partial class IngestionService(
         var submitted = SubmittedEvent.For(status.Document, now);
         try
         {
-            await _producer.ProduceAsync([EventRecords.ToRecord(Topics.DocumentsSubmitted, submitted)], cancellationToken);
+            await _producer.ProduceTracedAsync([EventRecords.ToRecord(Topics.DocumentsSubmitted, submitted)], options.Value.MessagingSystem, cancellationToken);
         }
         catch (EventLogException ex)
         {

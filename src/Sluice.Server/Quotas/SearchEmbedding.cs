@@ -25,9 +25,11 @@ public static class SearchEmbedding
         if (options.Embedder == "openai")
         {
             services.AddKeyedSingleton(Key, (sp, _) => new ProviderGuard(
-                "The embedding endpoint (search)", sp.GetRequiredService<IOptions<OpenAiEmbedderOptions>>().Value.ToGuardOptions(), sp.GetService<TimeProvider>()));
+                "The embedding endpoint (search)", sp.GetRequiredService<IOptions<OpenAiEmbedderOptions>>().Value.ToGuardOptions(), sp.GetService<TimeProvider>(),
+                "search-embedder", sp.GetRequiredService<ProviderMetrics>()));
             services.AddKeyedSingleton<IEmbedder>(Key, (sp, _) => new OpenAiCompatibleEmbedder(
-                sp.GetRequiredService<IOptions<OpenAiEmbedderOptions>>().Value, httpClient: null, sp.GetRequiredKeyedService<ProviderGuard>(Key)));
+                sp.GetRequiredService<IOptions<OpenAiEmbedderOptions>>().Value, httpClient: null, sp.GetRequiredKeyedService<ProviderGuard>(Key),
+                sp.GetRequiredService<ProviderMetrics>()));
         }
         else
         {

@@ -18,4 +18,11 @@ public sealed class MetricsOptions
     [Required]
     [RegularExpression("^/[A-Za-z0-9._~/-]*$", ErrorMessage = "Sluice:Telemetry:MetricsPath must be a path starting with '/', e.g. /metrics.")]
     public string MetricsPath { get; set; } = "/metrics";
+
+    /// <summary>
+    /// <c>Sluice:Telemetry:OtlpMetrics</c>: export metrics by OTLP too (or not). Unset, they are exported whenever an OTLP
+    /// endpoint is configured (<c>Sluice:Telemetry:OtlpEndpoint</c>, <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> or
+    /// <c>OTEL_EXPORTER_OTLP_METRICS_ENDPOINT</c>).
+    /// </summary>
+    public bool? OtlpMetrics { get; set; }
 }

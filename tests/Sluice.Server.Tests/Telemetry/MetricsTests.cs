@@ -76,6 +76,25 @@ public class MetricsTests
     }
 
     [Fact]
+    public async Task ARetryNotDueYet_PausesItsPartition_AndThePauseIsCountedUntilItIsHandled()
+    {
+        await using var host = await SluiceTestHost.StartAsync(
+            new Dictionary<string, string?> { ["Sluice:RetryDelays"] = "2s" },
+            services => services.AddSingleton<Sluice.Core.Ports.IEmbedder>(new FailingOnceEmbedder()));
+        using var metrics = new HostMeasurements(host.Services.GetRequiredService<IMeterFactory>());
+
+        var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("A provider that fails once, then answers."), "paused.txt");
+        Assert.Equal("completed", (await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60))).Status);
+
+        // The failed stage's retry record waited on its retry topic's partition, paused until it was due.
+        var retried = metrics.Sum("sluice.stage.records", ("outcome", "retried"));
+        Assert.Equal(1, retried);
+        var stage = new[] { StageNames.Embed, StageNames.Summarize }.Single(s => metrics.Sum("sluice.stage.records", ("sluice.stage", s), ("outcome", "retried")) == 1);
+        Assert.True(metrics.Peak("sluice.stage.paused_partitions", ("sluice.stage", stage)) >= 1, "the retry topic's partition should have been paused");
+        await metrics.WaitUntilAsync(m => m.Sum("sluice.stage.paused_partitions", ("sluice.stage", stage)) == 0, Ct);
+    }
+
+    [Fact]
     public async Task MetricsEndpoint_ServesPrometheusText_WithoutAKey()
     {
         await using var host = await SluiceTestHost.StartAsync();
@@ -131,6 +150,19 @@ public class MetricsTests
         public double Sum(string instrument, params (string Key, string Value)[] tags) => Matching(instrument, tags).Sum(m => m.Value);
 
         public int Count(string instrument, params (string Key, string Value)[] tags) => Matching(instrument, tags).Count();
+
+        /// <summary>The highest value an up-down counter reached, adding its measurements up in the order they came.</summary>
+        public double Peak(string instrument, params (string Key, string Value)[] tags)
+        {
+            double value = 0, peak = 0;
+            foreach (var measurement in Matching(instrument, tags))
+            {
+                value += measurement.Value;
+                peak = Math.Max(peak, value);
+            }
+
+            return peak;
+        }
 
         public async Task WaitUntilAsync(Func<HostMeasurements, bool> done, CancellationToken cancellationToken)
         {

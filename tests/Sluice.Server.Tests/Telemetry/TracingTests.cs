@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
+using Sluice.Core.Events;
+using Sluice.Core.Ports;
 
 namespace Sluice.Server.Tests.Telemetry;
 
@@ -56,6 +59,21 @@ public sealed class TracingTests
         Assert.Equal("extract", extract.GetTagItem("messaging.consumer.group.name"));
         Assert.NotNull(extract.GetTagItem("messaging.kafka.offset"));
         Assert.Equal("succeeded", extract.GetTagItem("sluice.outcome"));
+        Assert.Equal(log == "kafka" ? "kafka" : "sluice", extract.GetTagItem("messaging.system"));
+
+        // Each stage's span is the child of the producer span that sent its input, which the record carried.
+        Activity[] producers;
+        lock (spans)
+        {
+            producers = [.. spans.Where(s => s.TraceId == traceId && s.Kind == ActivityKind.Producer)];
+        }
+
+        var submitted = Assert.Single(producers, p => p.DisplayName == "send documents.submitted");
+        Assert.Equal(submitted.SpanId, extract.ParentSpanId);
+        Assert.Equal(log == "kafka" ? "kafka" : "sluice", submitted.GetTagItem("messaging.system"));
+        Assert.NotNull(submitted.GetTagItem("messaging.kafka.offset"));
+        var chunk = mine.First(s => (s.GetTagItem("sluice.stage") as string) == "chunk");
+        Assert.Contains(producers, p => p.SpanId == chunk.ParentSpanId && p.DisplayName == "send documents.extracted" && p.ParentSpanId == extract.SpanId);
         Assert.Equal(ActivityStatusCode.Unset, extract.Status);
     }
 
@@ -84,6 +102,53 @@ public sealed class TracingTests
         Assert.NotNull(extract);
         Assert.Equal(ActivityStatusCode.Error, extract.Status);
         Assert.Equal("dead_lettered", extract.GetTagItem("sluice.outcome"));
+    }
+
+    [Fact]
+    public async Task ARetriedRecord_StaysInItsDocumentsTrace_AndItsNewSpanLinksToTheFailedAttempt()
+    {
+        var spans = new List<Activity>();
+        await using var host = await SluiceTestHost.StartAsync(
+            new Dictionary<string, string?> { ["Sluice:Telemetry:Tracing"] = "true", ["Sluice:RetryDelays"] = "1s" },
+            services =>
+            {
+                services.AddSingleton<IEmbedder>(new FailingOnceEmbedder());
+                services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans));
+            });
+
+        var document = await host.AcceptAsync(Encoding.UTF8.GetBytes("A provider that fails once, then answers."), "retried.txt");
+        Assert.Equal("completed", (await host.WaitForTerminalAsync(document.Id, TimeSpan.FromSeconds(60))).Status);
+
+        // The stage that met the failure (embed or summarize, whichever called first) has two spans of this document.
+        Activity? failed = null, retried = null;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((failed is null || retried is null) && DateTime.UtcNow < deadline && await Pause())
+        {
+            lock (spans)
+            {
+                failed = spans.FirstOrDefault(s => (s.GetTagItem("sluice.document_id") as string) == document.Id && (s.GetTagItem("sluice.outcome") as string) == "retried");
+                retried = failed is null ? null : spans.FirstOrDefault(s => (s.GetTagItem("sluice.document_id") as string) == document.Id
+                    && (s.GetTagItem("sluice.stage") as string) == (failed.GetTagItem("sluice.stage") as string)
+                    && (s.GetTagItem("sluice.outcome") as string) == "succeeded");
+            }
+        }
+
+        Assert.NotNull(failed);
+        Assert.NotNull(retried);
+        Assert.Equal(ActivityStatusCode.Error, failed.Status);
+        Assert.Equal(failed.TraceId, retried.TraceId); // the same document's trace
+        Assert.Equal(failed.ParentSpanId, retried.ParentSpanId); // both handle the record its upstream stage sent
+        Assert.StartsWith(Topics.Retry((string)failed.GetTagItem("sluice.stage")!, TimeSpan.FromSeconds(1)), retried.GetTagItem("messaging.destination.name") as string, StringComparison.Ordinal);
+        var link = Assert.Single(retried.Links);
+        Assert.Equal(failed.SpanId, link.Context.SpanId);
+        Assert.Equal(failed.TraceId, link.Context.TraceId);
+
+        // Sending the record to the retry topic is a producer span of the failed attempt.
+        lock (spans)
+        {
+            Assert.Contains(spans, s => s.Kind == ActivityKind.Producer && s.ParentSpanId == failed.SpanId
+                && s.DisplayName == "send " + Topics.Retry((string)failed.GetTagItem("sluice.stage")!, TimeSpan.FromSeconds(1)));
+        }
     }
 
     private static async Task<bool> Pause()

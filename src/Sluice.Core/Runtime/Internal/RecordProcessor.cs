@@ -66,10 +66,14 @@ internal sealed class RecordProcessor(
         }
 
         // One span per handled record, named and tagged as the OpenTelemetry messaging conventions say ("process").
-        using var activity = EventRecords.ActivitySource.StartActivity(
-            $"process {record.Topic}", ActivityKind.Consumer, EventRecords.ParentContext(record));
+        // A retry or a replay links to the span of the attempt that failed; its parent stays the event's producer.
+        using var activity = EventRecords.ActivitySource.HasListeners()
+            ? EventRecords.ActivitySource.StartActivity(
+                $"process {record.Topic}", ActivityKind.Consumer, EventRecords.ParentContext(record), links: EventRecords.FailedAttemptLink(record))
+            : null;
         if (activity is not null)
         {
+            activity.SetTag("messaging.system", options.MessagingSystem);
             activity.SetTag("messaging.operation.type", "process");
             activity.SetTag("messaging.destination.name", record.Topic);
             activity.SetTag("messaging.destination.partition.id", record.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -238,12 +242,24 @@ internal sealed class RecordProcessor(
         return new OutgoingRecord(Topics.DeadLetter(stage.Name), record.Key, record.Value, headers);
     }
 
-    /// <summary>The record's own headers, plus where it came from (kept from the first failure on) and this failure.</summary>
+    /// <summary>
+    /// The record's own headers (its <c>traceparent</c> too: it stays in its document's trace), plus where it came from
+    /// (kept from the first failure on), this failure, and the span of the attempt that failed, for the next to link to.
+    /// </summary>
     private Dictionary<string, string> FailureHeaders(
         ConsumedRecord record, int attempt, string errorType, string reason, DateTimeOffset? failedAt = null)
     {
         var now = (failedAt ?? time.GetUtcNow()).ToString("O", CultureInfo.InvariantCulture);
         var headers = new Dictionary<string, string>(record.Headers, StringComparer.Ordinal);
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } failedSpan } && failedSpan != record.Headers.GetValueOrDefault(Headers.TraceParent))
+        {
+            headers[Headers.FailedAttempt] = failedSpan;
+        }
+        else
+        {
+            headers.Remove(Headers.FailedAttempt);
+        }
+
         headers.TryAdd(Headers.OriginalTopic, record.Topic);
         headers.TryAdd(Headers.OriginalPartition, record.Partition.ToString(CultureInfo.InvariantCulture));
         headers.TryAdd(Headers.OriginalOffset, record.Offset.ToString(CultureInfo.InvariantCulture));
@@ -457,7 +473,7 @@ internal sealed class RecordProcessor(
         {
             try
             {
-                await producer.ProduceAsync(records, cancellationToken);
+                await producer.ProduceTracedAsync(records, options.MessagingSystem, cancellationToken);
                 return;
             }
             catch (EventLogException ex) when (ex.IsTransient)
