@@ -53,7 +53,7 @@ public class OperationsMetricsTests
             s => s.Stages.All(st => st.Lag == 0) && s.Find(StageNames.Extract)?.DeadLetters == 1 && s.Counts?.Of(Core.Ports.DocumentState.Completed) == 3,
             timeout.Token);
 
-        var body = await ScrapeAsync(host.Client);
+        var body = await ScrapeUntilAsync(host.Client, b => PrometheusText.Values(b, "sluice_documents", ("sluice_document_state", "completed")).SequenceEqual([3.0]));
         Assert.Equal([3.0], PrometheusText.Values(body, "sluice_documents", ("sluice_document_state", "completed")));
         Assert.Equal([1.0], PrometheusText.Values(body, "sluice_documents", ("sluice_document_state", "dead_lettered")));
         Assert.Equal([0.0], PrometheusText.Values(body, "sluice_documents", ("sluice_document_state", "processing")));
@@ -111,7 +111,8 @@ public class OperationsMetricsTests
         var document = await host.AcceptAsync(Encoding.UTF8.GetBytes(TestDocuments.Prose(6, "lighthouses")), "waiting.txt");
         await sampler.WaitForAsync(s => s.Find(StageNames.Index)?.Lag > 0 && s.Find(StageNames.Index)?.OldestUnreadAt is not null, timeout.Token);
 
-        var stopped = await ScrapeAsync(host.Client);
+        var stopped = await ScrapeUntilAsync(
+            host.Client, b => PrometheusText.Values(b, "sluice_consumer_lag", ("messaging_consumer_group_name", StageNames.Index)).Sum() > 0);
         Assert.True(
             PrometheusText.Values(stopped, "sluice_consumer_lag", ("messaging_consumer_group_name", StageNames.Index)).Sum() > 0,
             "the index group's lag while no index stage runs");
@@ -138,12 +139,14 @@ public class OperationsMetricsTests
         {
             Assert.Equal("completed", (await host.WaitForTerminalAsync(document.Id, Patience)).Status);
             await sampler.WaitForAsync(s => s.Find(StageNames.Index)?.Lag == 0, timeout.Token);
-            var drained = await ScrapeAsync(host.Client);
+            var drained = await ScrapeUntilAsync(
+                host.Client, b => PrometheusText.Values(b, "sluice_consumer_lag", ("messaging_consumer_group_name", StageNames.Index)).Sum() == 0);
             Assert.All(PrometheusText.Values(drained, "sluice_consumer_lag", ("messaging_consumer_group_name", StageNames.Index)), lag => Assert.Equal(0, lag));
             Assert.Equal([0.0], PrometheusText.Values(drained, "sluice_consumer_oldest_age_seconds", ("messaging_consumer_group_name", StageNames.Index)));
 
             using var client = new HttpClient { BaseAddress = ListeningAt(worker) };
-            var workerMetrics = await ScrapeAsync(client);
+            var workerMetrics = await ScrapeUntilAsync(
+                client, b => PrometheusText.Values(b, "sluice_stage_records_total", ("sluice_stage", StageNames.Index), ("outcome", "succeeded")).Sum() >= 1);
             Assert.True(
                 PrometheusText.Values(workerMetrics, "sluice_stage_records_total", ("sluice_stage", StageNames.Index), ("outcome", "succeeded")).Sum() >= 1,
                 "the worker counts the records its index stage handled");
@@ -239,6 +242,25 @@ public class OperationsMetricsTests
 
     private static Uri ListeningAt(IHost worker)
         => new(worker.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+
+    /// <summary>
+    /// Scrapes until the page shows what the sample already holds: the exporter serves a cached page for a moment
+    /// (cheap scrapes), so the first page after a sample may predate it.
+    /// </summary>
+    private static async Task<string> ScrapeUntilAsync(HttpClient client, Func<string, bool> shows)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            var body = await ScrapeAsync(client);
+            if (shows(body) || DateTime.UtcNow > deadline)
+            {
+                return body;
+            }
+
+            await Task.Delay(100, Ct);
+        }
+    }
 
     private static async Task<string> ScrapeAsync(HttpClient client)
     {
