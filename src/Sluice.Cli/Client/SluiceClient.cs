@@ -158,6 +158,33 @@ internal sealed class SluiceClient(HttpClient http) : IDisposable
         }
     }
 
+    /// <summary>
+    /// Opens the tenant's status event stream, after <paramref name="lastEventId"/> (else from now on). Null when the
+    /// server has no event stream (404: a server older than the stream).
+    /// </summary>
+    public async Task<HttpResponseMessage?> OpenEventsAsync(string? lastEventId, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("v1/events", UriKind.Relative));
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        if (lastEventId is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+        }
+
+        var response = await SendAsync(() => http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken));
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            return response.StatusCode == HttpStatusCode.NotFound
+                ? null
+                : throw new CliException($"the event stream: {await DescribeAsync(response, cancellationToken)}", 3);
+        }
+    }
+
     private async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send)
     {
         try

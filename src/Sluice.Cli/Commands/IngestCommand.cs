@@ -2,10 +2,15 @@ using System.CommandLine;
 using Sluice.Cli.Client;
 using Spectre.Console;
 using Sluice.Server.Api;
+using Sluice.Server.Events;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary><c>sluice ingest PATH...</c>: upload files and folders, then follow them to a terminal state.</summary>
+/// <summary>
+/// <c>sluice ingest PATH...</c>: upload files and folders, then follow them to a terminal state through the tenant's
+/// status event stream (subscribed before the first upload, so no change is missed), or by polling each document when
+/// the server has no event stream.
+/// </summary>
 internal static class IngestCommand
 {
     private const int UploadConcurrency = 4;
@@ -31,6 +36,10 @@ internal static class IngestCommand
         using var client = SluiceClient.Create(ServerOption.Resolve(server));
         var documents = new Dictionary<string, DocumentResponse>(StringComparer.Ordinal);
         var rejected = new List<string>();
+
+        // Subscribed before the first upload: every change of what is uploaded comes after the stream's position.
+        await using var events = new StatusEventFollower(client);
+        var following = !noWait && await events.StartAsync(cancellationToken);
 
         await AnsiConsole.Progress()
             .AutoClear(false)
@@ -67,22 +76,12 @@ internal static class IngestCommand
 
                 var processing = progress.AddTask("Processing", maxValue: documents.Count);
                 var deadline = DateTimeOffset.UtcNow + timeout;
-                while (!cancellationToken.IsCancellationRequested)
+                if (following)
                 {
-                    foreach (var (file, document) in documents.Where(d => !d.Value.IsTerminal()).ToList())
-                    {
-                        documents[file] = await client.GetAsync(document.Id, cancellationToken);
-                    }
-
-                    processing.Value = documents.Values.Count(d => d.IsTerminal());
-                    processing.Description = Describe(documents.Values);
-                    if (processing.Value >= documents.Count || DateTimeOffset.UtcNow > deadline)
-                    {
-                        break;
-                    }
-
-                    await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+                    await FollowAsync(events, documents, processing, deadline, cancellationToken);
                 }
+
+                await PollAsync(client, documents, processing, deadline, cancellationToken);
             });
 
         PrintSummary(documents, rejected, noWait);
@@ -95,6 +94,93 @@ internal static class IngestCommand
 
         return failed + rejected.Count + unfinished > 0 ? 1 : 0;
     }
+
+    /// <summary>
+    /// Follows the documents through the event stream until each ended (completed, failed, dead-lettered or deleted) or
+    /// the deadline passed; the bar counts the ended ones and its text says what runs. Returns early, leaving the rest to
+    /// <see cref="PollAsync"/>, if the server stops offering the stream.
+    /// </summary>
+    private static async Task FollowAsync(
+        StatusEventFollower events, Dictionary<string, DocumentResponse> documents, ProgressTask processing, DateTimeOffset deadline,
+        CancellationToken cancellationToken)
+    {
+        var open = documents.Values.Where(d => !d.IsTerminal()).Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+        var latest = new Dictionary<string, StatusEventResponse>(StringComparer.Ordinal);
+        var files = documents.Count;
+        processing.Value = files - documents.Values.Count(d => open.Contains(d.Id));
+        using var until = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        until.CancelAfter(Max(deadline - DateTimeOffset.UtcNow, TimeSpan.Zero));
+        while (open.Count > 0)
+        {
+            StatusEventResponse? change;
+            try
+            {
+                change = await events.NextAsync(until.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return; // the deadline: the last poll reports what is unfinished
+            }
+
+            if (change is null)
+            {
+                return; // the stream is gone: polling takes over
+            }
+
+            if (!open.Contains(change.DocumentId))
+            {
+                continue;
+            }
+
+            latest[change.DocumentId] = change;
+            if (change.Type is "document.completed" or "document.failed" or "document.dead_lettered" or "document.deleted")
+            {
+                open.Remove(change.DocumentId);
+            }
+
+            processing.Value = files - documents.Values.Count(d => open.Contains(d.Id));
+            processing.Description = Describe(latest.Values.Where(c => open.Contains(c.DocumentId)));
+        }
+    }
+
+    /// <summary>Reads each unfinished document until all ended or the deadline passed (after events, it reads each once).</summary>
+    private static async Task PollAsync(
+        SluiceClient client, Dictionary<string, DocumentResponse> documents, ProgressTask processing, DateTimeOffset deadline,
+        CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            foreach (var (file, document) in documents.Where(d => !d.Value.IsTerminal()).ToList())
+            {
+                documents[file] = await client.GetAsync(document.Id, cancellationToken);
+            }
+
+            processing.Value = documents.Values.Count(d => d.IsTerminal());
+            processing.Description = Describe(documents.Values);
+            if (processing.Value >= documents.Count || DateTimeOffset.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+    }
+
+    /// <summary>"Processing", with the stages running and how many documents wait to retry, from the latest events.</summary>
+    private static string Describe(IEnumerable<StatusEventResponse> changes)
+    {
+        var parts = changes
+            .Where(c => c.Stage is not null && c.StageState is "running" or "retrying")
+            .GroupBy(c => c.StageState == "retrying" ? "retrying" : c.Stage!, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => g.Key == "retrying" || g.Count() > 1
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{g.Count()} {g.Key}")
+                : g.Single().Progress is { } p and > 0 and < 1 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{g.Key} {p:P0}") : g.Key)
+            .ToList();
+        return parts.Count == 0 ? "Processing" : Markup.Escape($"Processing ({string.Join(", ", parts)})");
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>"Processing", and how many documents wait to retry and until when, so a long wait is not a mystery.</summary>
     private static string Describe(IEnumerable<DocumentResponse> documents)
