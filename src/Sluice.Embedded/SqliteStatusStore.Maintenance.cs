@@ -11,10 +11,14 @@ public sealed partial class SqliteStatusStore
     /// <summary>Rows deleted per write unit while pruning, so registrations and folds queued meanwhile wait little.</summary>
     internal const int PruneBatch = 1_000;
 
-    /// <summary>The page query of <see cref="ListStaleAcceptedAsync"/>; its conditions imply the partial index's.</summary>
+    /// <summary>
+    /// The page query of <see cref="ListStaleAcceptedAsync"/>; its conditions imply the partial index's. The index is
+    /// named: SQLite's planner would otherwise take the by-state index (equality on <c>state</c>) and sort every
+    /// accepted document, and this query must stay cheap with millions of them.
+    /// </summary>
     internal const string StaleAcceptedSql = """
         SELECT seq, id, tenant, file_name, content_type, format, source_json, accepted_at, revision
-        FROM documents
+        FROM documents INDEXED BY documents_unpublished
         WHERE state = 'Accepted' AND deleted_at IS NULL AND published_at IS NULL AND accepted_at < $before AND (accepted_at, seq) > ($afterAt, $afterSeq)
         ORDER BY accepted_at, seq
         LIMIT $limit

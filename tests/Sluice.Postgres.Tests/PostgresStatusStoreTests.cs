@@ -48,6 +48,21 @@ public sealed class PostgresStatusStoreTests(PostgresServer server) : IAsyncDisp
     [Fact]
     public async Task TheCollectorsLiveReferenceCheck_ReadsIndexes()
     {
+        // Documents with distinct sources and fresh statistics: on empty tables the planner may take any live-documents
+        // index (by state, say) as cheap as the right one.
+        var database = await _schema.OpenAsync();
+        await using (var connection = await database.OpenAsync(Ct))
+        await using (var fill = new NpgsqlCommand("""
+            INSERT INTO documents (id, tenant, file_name, content_type, format, source, source_uri, accepted_at, state, updated_at, deleted_at)
+            SELECT 'd' || i, 'tenant-' || (i % 50), 'a.txt', 'text/plain', 'text', jsonb_build_object('size', i), 'blob:sha256:' || i,
+                   now(), 'Completed', now(), CASE WHEN i % 7 = 0 THEN now() END
+            FROM generate_series(1, 20000) i;
+            ANALYZE documents;
+            """, connection))
+        {
+            await fill.ExecuteNonQueryAsync(Ct);
+        }
+
         var plan = await ExplainAsync(
             "SELECT EXISTS (SELECT 1 FROM documents WHERE source_uri = $1 AND deleted_at IS NULL) "
             + "OR EXISTS (SELECT 1 FROM document_blobs b JOIN documents d ON d.id = b.document_id WHERE b.uri = $1 AND d.deleted_at IS NULL)",
