@@ -5,9 +5,15 @@ using Sluice.Core.Ports;
 namespace Sluice.Kafka.Internal;
 
 /// <summary>
-/// A consumer group's lag on Kafka, without joining the group: the group's commits from the admin API
-/// (<c>ListConsumerGroupOffsets</c>), the partitions' earliest and end offsets from <c>ListOffsets</c>, and the timestamp
-/// of the first unread record from a group-less consumer that reads one record at the committed offset.
+/// A consumer group's lag on Kafka, without joining the group: the group's commits from a consumer that carries the
+/// group's id but never subscribes (<c>Committed</c>, an OffsetFetch: it neither joins nor disturbs the group), the
+/// partitions' earliest and end offsets from <c>ListOffsets</c>, and the timestamp of the first unread record from a
+/// group-less consumer that reads one record at the committed offset.
+/// <para>
+/// Not the admin API's <c>ListConsumerGroupOffsets</c>: librdkafka (2.16) can abort the whole process when requests on
+/// its coordinator path time out (an enqueue-once reference counted twice, librdkafka issue 4605), which a busy cluster
+/// makes happen, and a sampler that asks every few seconds would take the API process down with it.
+/// </para>
 /// <para>
 /// That last read is the only costly part, so it is cached and bounded: the record at an offset never changes, so a
 /// partition whose commit did not move since the last call is not read again, and at most
@@ -29,6 +35,7 @@ internal sealed class KafkaLagReader(KafkaClients clients, Func<IAdminClient> ad
     private readonly Dictionary<Confluent.Kafka.TopicPartition, (long Offset, DateTimeOffset At)> _timestamps = [];
     private Dictionary<string, int> _partitions = new(StringComparer.Ordinal);
     private DateTime _metadataAt = DateTime.MinValue;
+    private readonly Dictionary<string, IConsumer<Ignore, Ignore>> _committedReaders = new(StringComparer.Ordinal);
     private IConsumer<Ignore, Ignore>? _reader;
     private long _recordsRead;
 
@@ -72,6 +79,12 @@ internal sealed class KafkaLagReader(KafkaClients clients, Func<IAdminClient> ad
             _reader?.Close();
             _reader?.Dispose();
             _reader = null;
+            foreach (var committed in _committedReaders.Values)
+            {
+                committed.Dispose(); // never subscribed: nothing to leave
+            }
+
+            _committedReaders.Clear();
         }
     }
 
@@ -104,25 +117,42 @@ internal sealed class KafkaLagReader(KafkaClients clients, Func<IAdminClient> ad
         }
     }
 
-    private async Task<Dictionary<Confluent.Kafka.TopicPartition, long>> CommittedAsync(
+    private Task<Dictionary<Confluent.Kafka.TopicPartition, long>> CommittedAsync(
         string groupId, List<Confluent.Kafka.TopicPartition> partitions, CancellationToken cancellationToken)
+        => Task.Run(
+            () =>
+            {
+                try
+                {
+                    return CommittedReader(groupId).Committed(partitions, AdminTimeout)
+                        .Where(p => p.Offset.Value >= 0)
+                        .ToDictionary(p => p.TopicPartition, p => p.Offset.Value);
+                }
+                catch (KafkaException ex)
+                {
+                    throw KafkaErrors.Admin($"read the commits of group {groupId}", ex.Error, ex);
+                }
+            },
+            cancellationToken);
+
+    /// <summary>One consumer per group asked about, kept: it carries the group's id only to fetch its commits.</summary>
+    private IConsumer<Ignore, Ignore> CommittedReader(string groupId)
     {
-        try
+        lock (_gate)
         {
-            var results = await admin().ListConsumerGroupOffsetsAsync(
-                [new ConsumerGroupTopicPartitions(clients.Options.TopicPrefix + groupId, partitions)],
-                new ListConsumerGroupOffsetsOptions { RequestTimeout = AdminTimeout }).WaitAsync(cancellationToken);
-            return results.SelectMany(r => r.Partitions)
-                .Where(p => !p.Error.IsError)
-                .ToDictionary(p => p.TopicPartition, p => p.Offset.Value);
-        }
-        catch (ListConsumerGroupOffsetsException ex)
-        {
-            throw KafkaErrors.Admin($"read the commits of group {groupId}", ex.Error, ex);
-        }
-        catch (KafkaException ex)
-        {
-            throw KafkaErrors.Admin($"read the commits of group {groupId}", ex.Error, ex);
+            if (!_committedReaders.TryGetValue(groupId, out var reader))
+            {
+                var config = clients.LagReader();
+                config.GroupId = clients.Options.TopicPrefix + groupId;
+                config.ClientId = "sluice-lag-commits";
+                reader = new ConsumerBuilder<Ignore, Ignore>(config)
+                    .SetLogHandler((_, message) => clients.OnLog(message))
+                    .SetErrorHandler((_, error) => clients.OnError("lag reader", error))
+                    .Build();
+                _committedReaders[groupId] = reader;
+            }
+
+            return reader;
         }
     }
 
