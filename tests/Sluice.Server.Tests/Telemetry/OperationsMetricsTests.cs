@@ -15,6 +15,7 @@ namespace Sluice.Server.Tests.Telemetry;
 /// The pipeline's gauges (meter <c>Sluice.Operations</c>) on <c>/metrics</c>, <c>/v1/pipeline</c>, and a worker's own
 /// listener: what a known run leaves, and lag that rises while a stage is stopped and drains once it runs again.
 /// </summary>
+[Collection(nameof(ScrapedMetricsCollection))]
 public class OperationsMetricsTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
