@@ -27,18 +27,7 @@ public sealed class PostgresStatusStoreTests(PostgresServer server) : IAsyncDisp
     public async Task Usage_ReadsTheTenantsLiveDocumentsByIndex()
     {
         // Many tenants' documents, some deleted, and fresh statistics: the plan a real table gets.
-        var database = await _schema.OpenAsync();
-        await using (var connection = await database.OpenAsync(Ct))
-        await using (var fill = new NpgsqlCommand("""
-            INSERT INTO documents (id, tenant, file_name, content_type, format, source, source_uri, accepted_at, state, updated_at, deleted_at)
-            SELECT 'd' || i, 'tenant-' || (i % 50), 'a.txt', 'text/plain', 'text', jsonb_build_object('size', i), 'blob:sha256:' || i,
-                   now(), 'Completed', now(), CASE WHEN i % 7 = 0 THEN now() END
-            FROM generate_series(1, 20000) i;
-            ANALYZE documents;
-            """, connection))
-        {
-            await fill.ExecuteNonQueryAsync(Ct);
-        }
+        await FillDocumentsAsync();
 
         var plan = await ExplainAsync(PostgresStatusStore.UsageSql, "tenant-7");
 
@@ -50,18 +39,7 @@ public sealed class PostgresStatusStoreTests(PostgresServer server) : IAsyncDisp
     {
         // Documents with distinct sources and fresh statistics: on empty tables the planner may take any live-documents
         // index (by state, say) as cheap as the right one.
-        var database = await _schema.OpenAsync();
-        await using (var connection = await database.OpenAsync(Ct))
-        await using (var fill = new NpgsqlCommand("""
-            INSERT INTO documents (id, tenant, file_name, content_type, format, source, source_uri, accepted_at, state, updated_at, deleted_at)
-            SELECT 'd' || i, 'tenant-' || (i % 50), 'a.txt', 'text/plain', 'text', jsonb_build_object('size', i), 'blob:sha256:' || i,
-                   now(), 'Completed', now(), CASE WHEN i % 7 = 0 THEN now() END
-            FROM generate_series(1, 20000) i;
-            ANALYZE documents;
-            """, connection))
-        {
-            await fill.ExecuteNonQueryAsync(Ct);
-        }
+        await FillDocumentsAsync();
 
         var plan = await ExplainAsync(
             "SELECT EXISTS (SELECT 1 FROM documents WHERE source_uri = $1 AND deleted_at IS NULL) "
@@ -91,6 +69,23 @@ public sealed class PostgresStatusStoreTests(PostgresServer server) : IAsyncDisp
 
         Assert.Equal(new StatusPruning(16, 16), pruned);
         Assert.Equal(RevisionState.Unknown, await store.GetRevisionStateAsync("d15", 1, Ct));
+    }
+
+    /// <summary>20,000 documents of 50 tenants, each with its own source, one in seven deleted, and fresh statistics.</summary>
+    private async Task FillDocumentsAsync()
+    {
+        var database = await _schema.OpenAsync();
+        await using (var connection = await database.OpenAsync(Ct))
+        await using (var fill = new NpgsqlCommand("""
+            INSERT INTO documents (id, tenant, file_name, content_type, format, source, source_uri, accepted_at, state, updated_at, deleted_at)
+            SELECT 'd' || i, 'tenant-' || (i % 50), 'a.txt', 'text/plain', 'text', jsonb_build_object('size', i), 'blob:sha256:' || i,
+                   now(), 'Completed', now(), CASE WHEN i % 7 = 0 THEN now() END
+            FROM generate_series(1, 20000) i;
+            ANALYZE documents;
+            """, connection))
+        {
+            await fill.ExecuteNonQueryAsync(Ct);
+        }
     }
 
     private async Task<string> ExplainAsync(string sql, params object[] parameters)
