@@ -15,8 +15,8 @@ namespace Sluice.Embedded;
 /// each notices the others' writes before it searches and reloads only the documents they changed.
 /// </summary>
 /// <remarks>
-/// Vector search compares the query with every vector of the same dimension, whatever embedder produced
-/// it; the embedder (<c>name@version</c>) is recorded with every row, and re-embedding a document replaces
+/// Vector search compares the query only with vectors its own embedder (<c>name@version</c>) produced; the
+/// embedder is recorded with every row, and re-embedding a document replaces
 /// all of its vectors.
 /// </remarks>
 public sealed class SqliteSearchIndex : ISearchIndex, IDisposable

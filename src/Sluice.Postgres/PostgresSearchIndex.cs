@@ -126,6 +126,7 @@ public sealed class PostgresSearchIndex : ISearchIndex
             batch.BatchCommands.Add(Settings(query.K));
             var nearest = new NpgsqlBatchCommand(SearchSql.Nearest(query.Vector!.Length, query.DocumentIds is not null, idsOnly: false));
             AddFilters(nearest.Parameters, new Vector(query.Vector), query, query.K);
+            nearest.Parameters.Add(new NpgsqlParameter { Value = query.Embedder!.ToString() });
             batch.BatchCommands.Add(nearest);
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             await reader.NextResultAsync(cancellationToken);
@@ -155,6 +156,7 @@ public sealed class PostgresSearchIndex : ISearchIndex
             batch.BatchCommands.Add(Settings(depth));
             var nearest = new NpgsqlBatchCommand(SearchSql.Nearest(query.Vector!.Length, query.DocumentIds is not null, idsOnly: true));
             AddFilters(nearest.Parameters, new Vector(query.Vector), query, depth);
+            nearest.Parameters.Add(new NpgsqlParameter { Value = query.Embedder!.ToString() });
             batch.BatchCommands.Add(nearest);
             if (words.Count > 0)
             {

@@ -68,14 +68,14 @@ public abstract partial class SearchIndexConformance : IAsyncDisposable
         index.UpsertAsync(tenant, documentId, Embedder, chunks, Ct);
 
     protected Task<IReadOnlyList<SearchHit>> VectorAsync(ISearchIndex index, double degrees, int k = 10, IReadOnlyCollection<string>? documents = null, string? tenant = null) =>
-        index.SearchAsync(new SearchQuery(string.Empty, At(degrees), k, SearchMode.Vector, tenant ?? Tenant, documents), Ct);
+        index.SearchAsync(new SearchQuery(string.Empty, At(degrees), k, SearchMode.Vector, tenant ?? Tenant, documents, Embedder), Ct);
 
     protected Task<IReadOnlyList<SearchHit>> KeywordAsync(ISearchIndex index, string text, int k = 10, IReadOnlyCollection<string>? documents = null, string? tenant = null) =>
         index.SearchAsync(new SearchQuery(text, null, k, SearchMode.Keyword, tenant ?? Tenant, documents), Ct);
 
     protected Task<IReadOnlyList<SearchHit>> HybridAsync(
         ISearchIndex index, string text, double degrees, int k = 10, IReadOnlyCollection<string>? documents = null, string? tenant = null) =>
-        index.SearchAsync(new SearchQuery(text, At(degrees), k, SearchMode.Hybrid, tenant ?? Tenant, documents), Ct);
+        index.SearchAsync(new SearchQuery(text, At(degrees), k, SearchMode.Hybrid, tenant ?? Tenant, documents, Embedder), Ct);
 
     /// <summary>The same query in the three modes (vector at 0°, keyword <paramref name="text"/>).</summary>
     protected async Task<IReadOnlyList<SearchHit>[]> AllModesAsync(ISearchIndex index, string text, int k = 10, IReadOnlyCollection<string>? documents = null, string? tenant = null) =>

@@ -168,12 +168,35 @@ public abstract partial class SearchIndexConformance
     }
 
     [Fact]
-    public async Task Search_WithoutAQueryVector_IsRejected_UnlessKeyword()
+    public async Task Search_WithoutAQueryVector_OrItsEmbedder_IsRejected_UnlessKeyword()
     {
         var index = await OpenIndexAsync();
 
         await Assert.ThrowsAnyAsync<ArgumentException>(() => index.SearchAsync(new SearchQuery("x", null, 5, SearchMode.Vector, Tenant), Ct));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => index.SearchAsync(new SearchQuery("x", null, 5, SearchMode.Hybrid, Tenant), Ct));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => index.SearchAsync(new SearchQuery("x", At(0), 5, SearchMode.Vector, Tenant), Ct));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => index.SearchAsync(new SearchQuery("x", At(0), 5, SearchMode.Hybrid, Tenant), Ct));
         Assert.Empty(await KeywordAsync(index, "x"));
+    }
+
+    [Fact]
+    public async Task VectorsOfAnotherVersionOfTheModel_AreNeverRankedAgainstTheQuery_EvenOfTheSameDimension()
+    {
+        // The same model at another precision (or an older release) makes vectors of the same length in a slightly
+        // different space: a cosine across the two is meaningless, so only the query's own embedder's vectors compete.
+        var index = await OpenIndexAsync();
+        var other = Embedder with { Version = Embedder.Version + "-int8" };
+        var mine = Doc("mine");
+        var theirs = Doc("theirs");
+        await UpsertAsync(index, mine, Indexed(Chunk(mine, 0, "Gannets plunge into the sea."), 40));
+        await index.UpsertAsync(Tenant, theirs, other, [Indexed(Chunk(theirs, 0, "Gannets nest in colonies."), 0)], Ct);
+
+        Assert.Equal([mine], (await VectorAsync(index, 0)).Select(h => h.DocumentId));
+        var theirsByOwnEmbedder = await index.SearchAsync(new SearchQuery(string.Empty, At(0), 10, SearchMode.Vector, Tenant, null, other), Ct);
+        Assert.Equal([theirs], theirsByOwnEmbedder.Select(h => h.DocumentId));
+
+        // Hybrid still finds the other document by its words, on the keyword side alone: below the one found both ways.
+        var hybrid = await HybridAsync(index, "gannets", 0);
+        Assert.Equal([mine, theirs], hybrid.Select(h => h.DocumentId));
     }
 }

@@ -18,8 +18,19 @@ public sealed record IndexedChunk(Chunk Chunk, float[] Vector);
 /// <param name="Mode">Vector, keyword, or both fused by reciprocal rank.</param>
 /// <param name="Tenant">Only chunks of this tenant.</param>
 /// <param name="DocumentIds">When set, only chunks of these documents.</param>
+/// <param name="Embedder">
+/// What made <paramref name="Vector"/>; required unless the mode is keyword. Vector search compares the query only with
+/// vectors this same embedder (name and version) made: vectors of two models, or of one model at two precisions, live
+/// in different spaces and are never ranked together.
+/// </param>
 public sealed record SearchQuery(
-    string Text, float[]? Vector, int K, SearchMode Mode, string Tenant, IReadOnlyCollection<string>? DocumentIds = null);
+    string Text,
+    float[]? Vector,
+    int K,
+    SearchMode Mode,
+    string Tenant,
+    IReadOnlyCollection<string>? DocumentIds = null,
+    EmbedderInfo? Embedder = null);
 
 /// <summary>One result: a chunk, where it is in its document, and its score (higher is better).</summary>
 public sealed record SearchHit(

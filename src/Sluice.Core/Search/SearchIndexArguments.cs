@@ -48,7 +48,7 @@ public static class SearchIndexArguments
         }
     }
 
-    /// <summary>A query: a tenant, 1..<paramref name="maxResults"/> results, a known mode, and a vector unless keyword.</summary>
+    /// <summary>A query: a tenant, 1..<paramref name="maxResults"/> results, a known mode, and a vector with its embedder unless keyword.</summary>
     public static void CheckQuery(SearchQuery query, int maxResults = MaxResults)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -58,6 +58,18 @@ public static class SearchIndexArguments
         if (query.Mode != SearchMode.Keyword && query.Vector is not { Length: > 0 })
         {
             throw new ArgumentException($"A {query.Mode.ToString().ToLowerInvariant()} search needs a query vector.", nameof(query));
+        }
+
+        if (query.Mode != SearchMode.Keyword && query.Embedder is null)
+        {
+            throw new ArgumentException(
+                $"A {query.Mode.ToString().ToLowerInvariant()} search needs the embedder that made the query vector.", nameof(query));
+        }
+
+        if (query.Mode != SearchMode.Keyword && query.Embedder!.Dimensions != query.Vector!.Length)
+        {
+            throw new ArgumentException(
+                $"The query vector has {query.Vector.Length} dimensions; embedder {query.Embedder} produces {query.Embedder.Dimensions}.", nameof(query));
         }
 
         if (!Enum.IsDefined(query.Mode))

@@ -66,7 +66,7 @@ public static class SearchApi
         }
 
         var filter = documentId is { Length: > 0 } ? documentId : null;
-        var hits = await index.SearchAsync(new SearchQuery(q, vector, size, searchMode, tenant, filter), cancellationToken);
+        var hits = await index.SearchAsync(new SearchQuery(q, vector, size, searchMode, tenant, filter, embedder.Info), cancellationToken);
 
         // A document deleted while its chunks were being indexed must not surface: check every document once.
         var documents = new Dictionary<string, DocumentStatus?>(StringComparer.Ordinal);

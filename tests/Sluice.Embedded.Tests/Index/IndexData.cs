@@ -28,7 +28,7 @@ internal static class IndexData
         index.UpsertAsync(Tenant, documentId, MiniLm, [.. chunks.Select((c, i) => new IndexedChunk(Chunk(documentId, i, c.Text), At(c.Degrees)))], Ct);
 
     public static Task<IReadOnlyList<SearchHit>> SearchAsync(ISearchIndex index, SearchMode mode, string text = "", double degrees = 0, int k = 10) =>
-        index.SearchAsync(new SearchQuery(text, mode == SearchMode.Keyword ? null : At(degrees), k, mode, Tenant), Ct);
+        index.SearchAsync(new SearchQuery(text, mode == SearchMode.Keyword ? null : At(degrees), k, mode, Tenant, Embedder: mode == SearchMode.Keyword ? null : MiniLm), Ct);
 
     public static List<string> Ids(IEnumerable<SearchHit> hits) => [.. hits.Select(h => h.ChunkId)];
 }

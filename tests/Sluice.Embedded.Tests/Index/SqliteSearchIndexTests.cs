@@ -6,6 +6,7 @@ namespace Sluice.Embedded.Tests.Index;
 
 public sealed class SqliteSearchIndexTests : IDisposable
 {
+    private static readonly EmbedderInfo ThreeDimensions = new("three-dimensional", "1", 3);
     private readonly TempIndexFile _file = new();
 
     public void Dispose() => _file.Dispose();
@@ -14,12 +15,12 @@ public sealed class SqliteSearchIndexTests : IDisposable
     public async Task Query_OfTheWrongDimension_IsRejectedWithTheDimensionsHeld()
     {
         var index = _file.Open();
-        Assert.Empty(await index.SearchAsync(new SearchQuery("", At(0, 3), 5, SearchMode.Vector, Tenant), Ct));
+        Assert.Empty(await index.SearchAsync(new SearchQuery("", At(0, 3), 5, SearchMode.Vector, Tenant, Embedder: ThreeDimensions), Ct));
         await UpsertAsync(index, "doc", ("Puffins nest in burrows.", 0));
 
         foreach (var mode in new[] { SearchMode.Vector, SearchMode.Hybrid })
         {
-            var error = await Assert.ThrowsAsync<ArgumentException>(() => index.SearchAsync(new SearchQuery("puffins", At(0, 3), 5, mode, Tenant), Ct));
+            var error = await Assert.ThrowsAsync<ArgumentException>(() => index.SearchAsync(new SearchQuery("puffins", At(0, 3), 5, mode, Tenant, Embedder: ThreeDimensions), Ct));
             Assert.Contains("3 dimensions", error.Message, StringComparison.Ordinal);
             Assert.Contains("384", error.Message, StringComparison.Ordinal);
         }
@@ -36,7 +37,7 @@ public sealed class SqliteSearchIndexTests : IDisposable
         await index.UpsertAsync(Tenant, "small", small, [new IndexedChunk(Chunk("small", 0, "Terns dive for fish."), At(0, 8))], Ct);
 
         Assert.Equal(["large:0:v"], Ids(await SearchAsync(index, SearchMode.Vector)));
-        Assert.Equal(["small:0:v"], Ids(await index.SearchAsync(new SearchQuery("", At(0, 8), 5, SearchMode.Vector, Tenant), Ct)));
+        Assert.Equal(["small:0:v"], Ids(await index.SearchAsync(new SearchQuery("", At(0, 8), 5, SearchMode.Vector, Tenant, Embedder: small), Ct)));
         Assert.Equal(2, (await SearchAsync(index, SearchMode.Keyword, "terns")).Count);
     }
 

@@ -30,7 +30,7 @@ public sealed class PostgresHnswTests(ClusteredVectors data) : IClassFixture<Clu
         for (var q = 0; q < Queries; q++)
         {
             var query = data.Query();
-            var hits = await index.SearchAsync(new SearchQuery(string.Empty, query, 10, SearchMode.Vector, ClusteredVectors.Large), Ct);
+            var hits = await index.SearchAsync(new SearchQuery(string.Empty, query, 10, SearchMode.Vector, ClusteredVectors.Large, Embedder: ClusteredVectors.Embedder), Ct);
             var exact = data.Exact(query, 10, v => v.Tenant == ClusteredVectors.Large);
             found += hits.Count(h => exact.Contains(h.ChunkId));
         }
@@ -66,7 +66,7 @@ public sealed class PostgresHnswTests(ClusteredVectors data) : IClassFixture<Clu
         for (var q = 0; q < Queries; q++)
         {
             var query = data.Query();
-            var hits = await index.SearchAsync(new SearchQuery(string.Empty, query, 10, SearchMode.Vector, tenant, documents), Ct);
+            var hits = await index.SearchAsync(new SearchQuery(string.Empty, query, 10, SearchMode.Vector, tenant, documents, ClusteredVectors.Embedder), Ct);
 
             Assert.Equal(10, hits.Count);
             Assert.All(hits, h => Assert.True(documents is null ? h.DocumentId == ClusteredVectors.DocumentId(0) : documents.Contains(h.DocumentId)));
@@ -92,6 +92,7 @@ public sealed class PostgresHnswTests(ClusteredVectors data) : IClassFixture<Clu
             command.Parameters.Add(new NpgsqlParameter { Value = documents });
         }
 
+        command.Parameters.Add(new NpgsqlParameter { Value = ClusteredVectors.Embedder.ToString() });
         var lines = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(Ct);
         while (await reader.ReadAsync(Ct))

@@ -10,6 +10,7 @@ namespace Sluice.Postgres.Tests.Search;
 public sealed class PostgresSearchIndexTests(ClassDatabase database) : IClassFixture<ClassDatabase>
 {
     private static readonly EmbedderInfo MiniLm = new("minilm", "1", 384);
+    private static readonly EmbedderInfo ThreeDimensions = new("three-dimensional", "1", 3);
     private readonly string _tenant = $"tenant-{Guid.NewGuid():N}";
     private readonly string _prefix = Guid.NewGuid().ToString("N")[..8];
 
@@ -52,12 +53,12 @@ public sealed class PostgresSearchIndexTests(ClassDatabase database) : IClassFix
     {
         await using var empty = new ClassDatabase(database.Server);
         var index = new PostgresSearchIndex(await empty.GetAsync(), Options.Create(new PostgresSearchIndexOptions()));
-        Assert.Empty(await index.SearchAsync(new SearchQuery(string.Empty, At(0, 3), 5, SearchMode.Vector, _tenant), Ct));
+        Assert.Empty(await index.SearchAsync(new SearchQuery(string.Empty, At(0, 3), 5, SearchMode.Vector, _tenant, Embedder: ThreeDimensions), Ct));
         await UpsertAsync(index, Doc("a"), "Puffins nest in burrows.");
 
         foreach (var mode in new[] { SearchMode.Vector, SearchMode.Hybrid })
         {
-            var error = await Assert.ThrowsAsync<ArgumentException>(() => index.SearchAsync(new SearchQuery("puffins", At(0, 3), 5, mode, _tenant), Ct));
+            var error = await Assert.ThrowsAsync<ArgumentException>(() => index.SearchAsync(new SearchQuery("puffins", At(0, 3), 5, mode, _tenant, Embedder: ThreeDimensions), Ct));
             Assert.Contains("3 dimensions", error.Message, StringComparison.Ordinal);
             Assert.Contains("384", error.Message, StringComparison.Ordinal);
         }
@@ -75,8 +76,8 @@ public sealed class PostgresSearchIndexTests(ClassDatabase database) : IClassFix
         await UpsertAsync(index, large, "Terns dive for fish.");
         await index.UpsertAsync(_tenant, tiny, small, [new IndexedChunk(Chunk(tiny, 0, "Terns dive for fish."), At(0, 8))], Ct);
 
-        Assert.Equal([$"{large}:0"], Ids(await index.SearchAsync(new SearchQuery(string.Empty, At(0), 5, SearchMode.Vector, _tenant), Ct)));
-        Assert.Equal([$"{tiny}:0"], Ids(await index.SearchAsync(new SearchQuery(string.Empty, At(0, 8), 5, SearchMode.Vector, _tenant), Ct)));
+        Assert.Equal([$"{large}:0"], Ids(await index.SearchAsync(new SearchQuery(string.Empty, At(0), 5, SearchMode.Vector, _tenant, Embedder: MiniLm), Ct)));
+        Assert.Equal([$"{tiny}:0"], Ids(await index.SearchAsync(new SearchQuery(string.Empty, At(0, 8), 5, SearchMode.Vector, _tenant, Embedder: small), Ct)));
         Assert.Equal(2, (await KeywordAsync(index, "terns")).Count);
 
         await using var connection = await (await database.GetAsync()).OpenAsync(Ct);
@@ -120,7 +121,7 @@ public sealed class PostgresSearchIndexTests(ClassDatabase database) : IClassFix
         await index.UpsertAsync(_tenant, doc, MiniLm, many, Ct);
 
         Assert.Equal(300, await index.CountAsync(doc, Ct));
-        var nearest = await index.SearchAsync(new SearchQuery(string.Empty, At(0), 3, SearchMode.Vector, _tenant), Ct);
+        var nearest = await index.SearchAsync(new SearchQuery(string.Empty, At(0), 3, SearchMode.Vector, _tenant, Embedder: MiniLm), Ct);
         Assert.Equal(new SearchHit(doc, $"{doc}:0", 0, "paragraph 0 about herons", nearest[0].Score, 0, 24, null), nearest[0]);
         Assert.Equal([$"{doc}:0", $"{doc}:1", $"{doc}:2"], Ids(nearest));
         Assert.Equal(50, (await index.SearchAsync(new SearchQuery("herons", null, 50, SearchMode.Keyword, _tenant), Ct)).Count);

@@ -60,6 +60,6 @@ internal sealed class SearchExecution(SqliteConnection connection, VectorSnapsho
 
     private List<VectorMatch> Vector(int depth)
     {
-        return VectorSearcher.Search(snapshot, query.Vector, query.Tenant, query.DocumentIds, depth);
+        return VectorSearcher.Search(snapshot, query.Vector, query.Embedder!.ToString(), query.Tenant, query.DocumentIds, depth);
     }
 }

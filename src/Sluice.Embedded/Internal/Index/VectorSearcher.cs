@@ -4,17 +4,19 @@ namespace Sluice.Embedded.Internal.Index;
 
 /// <summary>
 /// Exact nearest-neighbour search over a snapshot: the dot product (the cosine, as vectors are normalised)
-/// of the query with every candidate of the tenant (and listed documents) whose dimension is the query's.
+/// of the query with every candidate of the tenant (and listed documents) made by the query's embedder
+/// (<c>name@version</c>): vectors of another model, or of the same model at another precision, are never ranked
+/// against it.
 /// </summary>
 internal static class VectorSearcher
 {
     public static List<VectorMatch> Search(
-        VectorSnapshot snapshot, ReadOnlySpan<float> query, string tenant, IReadOnlyCollection<string>? documentIds, int depth)
+        VectorSnapshot snapshot, ReadOnlySpan<float> query, string embedder, string tenant, IReadOnlyCollection<string>? documentIds, int depth)
     {
         var top = new TopK(depth);
         foreach (var document in Candidates(snapshot, tenant, documentIds))
         {
-            if (document.Dimensions != query.Length)
+            if (document.Dimensions != query.Length || !string.Equals(document.Embedder, embedder, StringComparison.Ordinal))
             {
                 continue;
             }

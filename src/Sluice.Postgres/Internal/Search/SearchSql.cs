@@ -27,14 +27,17 @@ internal static class SearchSql
 
     /// <summary>
     /// The nearest chunks by cosine distance, nearest first; the last column is the distance. Parameters: query vector,
-    /// tenant, limit, and with <paramref name="byDocument"/> the document ids. The inner query is what the HNSW index
-    /// answers (in relaxed order); the outer one puts the rows in exact order.
+    /// tenant, limit, with <paramref name="byDocument"/> the document ids, and last the embedder (<c>name@version</c>):
+    /// only vectors the query's own embedder made are compared. The inner query is what the HNSW index answers (in
+    /// relaxed order, its iterative scan walking on until enough rows pass the filters); the outer one puts the rows in
+    /// exact order.
     /// </summary>
     public static string Nearest(int dimensions, bool byDocument, bool idsOnly) => $"""
         WITH nearest AS MATERIALIZED (
             SELECT {(idsOnly ? "chunk_id" : Columns)}, {VectorIndexes.Distance(dimensions, "$1")} AS distance
             FROM search_chunks
             WHERE dimensions = {dimensions} AND tenant = $2{(byDocument ? " AND document_id = ANY($4)" : string.Empty)}
+              AND embedder = ${(byDocument ? 5 : 4)}
             ORDER BY {VectorIndexes.OrderBy(dimensions, "$1")}
             LIMIT $3)
         SELECT * FROM nearest ORDER BY distance, chunk_id COLLATE "C"
