@@ -73,7 +73,9 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();
         services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
         services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
-        services.AddSingleton<ISearchIndex, SqliteSearchIndex>();
+        services.AddSingleton<SqliteSearchIndex>();
+        services.AddSingleton<ISearchIndex>(sp => sp.GetRequiredService<SqliteSearchIndex>());
+        services.AddSingleton<IVectorMigration>(sp => sp.GetRequiredService<SqliteSearchIndex>());
         services.AddSingleton<ILlmSummaryCache>(_ => new SqliteLlmSummaryCache(Path.Combine(dataDirectory, "llm-cache.db")));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeletedDataEraser, SqliteDataEraser>());
         AddErrorClassifier(services);

@@ -19,7 +19,7 @@ namespace Sluice.Embedded;
 /// embedder is recorded with every row, and re-embedding a document replaces
 /// all of its vectors.
 /// </remarks>
-public sealed class SqliteSearchIndex : ISearchIndex, IDisposable
+public sealed partial class SqliteSearchIndex : ISearchIndex, IVectorMigration, IDisposable
 {
     private const int MaxAttempts = 5;
     private readonly SqliteSearchIndexOptions _options;

@@ -25,7 +25,7 @@ namespace Sluice.Postgres;
 /// hybrid score is the fused reciprocal-rank sum. Keyword scores are <c>ts_rank_cd</c>, not BM25: higher is better, but
 /// the values differ, and a rare word does not weigh more than a common one.
 /// </remarks>
-public sealed class PostgresSearchIndex : ISearchIndex
+public sealed partial class PostgresSearchIndex : ISearchIndex, IVectorMigration
 {
     private readonly PostgresDatabase _database;
     private readonly PostgresSearchIndexOptions _options;

@@ -13,7 +13,9 @@ internal static class PostgresSearchIndexRegistration
             .BindConfiguration(PostgresSearchIndexOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.TryAddSingleton<ISearchIndex, PostgresSearchIndex>();
+        services.TryAddSingleton<PostgresSearchIndex>();
+        services.TryAddSingleton<ISearchIndex>(sp => sp.GetRequiredService<PostgresSearchIndex>());
+        services.TryAddSingleton<IVectorMigration>(sp => sp.GetRequiredService<PostgresSearchIndex>());
         return services;
     }
 }
