@@ -56,6 +56,9 @@ public sealed class SluiceTestHost : IAsyncDisposable
         {
             ["Sluice:DataDirectory"] = directory,
             ["Sluice:StageParallelism"] = "2",
+
+            // Loads the model for its first pass: tests that need it turn it on.
+            ["Sluice:Embedding:Reembed:Enabled"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -29,6 +29,12 @@ public sealed partial class Reembedding(IVectorMigration index, Func<IEmbedder> 
     /// <summary>Texts per embedder call.</summary>
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>
+    /// How long after start-up the first pass waits: the model is loaded for it, and a process that has just started
+    /// (often because load is high) serves its first uploads first.
+    /// </summary>
+    public TimeSpan StartDelay { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How often the index is looked at again for vectors of another embedder (written by another process).</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -121,7 +127,15 @@ public sealed partial class Reembedding(IVectorMigration index, Func<IEmbedder> 
             return;
         }
 
-        await Task.Yield();
+        try
+        {
+            await Task.Delay(StartDelay, time, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try

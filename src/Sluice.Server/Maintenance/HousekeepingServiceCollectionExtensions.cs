@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sluice.Core.Ports;
 using Sluice.Core.Search;
@@ -31,6 +29,7 @@ public static class HousekeepingServiceCollectionExtensions
             sp.GetRequiredService<ILogger<Reembedding>>())
         {
             Enabled = sp.GetRequiredService<IOptions<ReembedOptions>>().Value.Enabled,
+            StartDelay = sp.GetRequiredService<IOptions<ReembedOptions>>().Value.StartDelay,
             Interval = sp.GetRequiredService<IOptions<ReembedOptions>>().Value.Interval,
         });
         services.AddHostedService(sp => sp.GetRequiredService<Reembedding>());

@@ -16,6 +16,10 @@ public sealed class ReembedOptions
     /// </summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>How long after start-up the first look waits (the model is loaded for it; first uploads come first).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan StartDelay { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How often the index is looked at again, for vectors written by a process configured otherwise.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(5);
