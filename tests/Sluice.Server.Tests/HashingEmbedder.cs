@@ -9,7 +9,21 @@ namespace Sluice.Server.Tests;
 /// </summary>
 public sealed class HashingEmbedder : IEmbedder
 {
-    public EmbedderInfo Info { get; } = new("hashing-test", "1", 64);
+    private readonly string _salt;
+
+    public HashingEmbedder()
+        : this("1")
+    {
+    }
+
+    /// <summary>Another <paramref name="version"/> hashes words to other dimensions: as a new model release would, a new space.</summary>
+    public HashingEmbedder(string version)
+    {
+        _salt = version == "1" ? string.Empty : version;
+        Info = new EmbedderInfo("hashing-test", version, 64);
+    }
+
+    public EmbedderInfo Info { get; }
 
     public Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
@@ -18,7 +32,7 @@ public sealed class HashingEmbedder : IEmbedder
             var vector = new float[Info.Dimensions];
             foreach (var word in text.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
             {
-                vector[(int)((uint)StringComparer.Ordinal.GetHashCode(word) % (uint)vector.Length)] += 1;
+                vector[(int)((uint)StringComparer.Ordinal.GetHashCode(_salt + word) % (uint)vector.Length)] += 1;
             }
 
             vector[0] += 1e-3f;
