@@ -211,6 +211,11 @@ public static class OnnxInt8Quantizer
 
         // raw_data is little-endian whatever the machine.
         var bytes = tensor.RawData.Span;
+        if (BitConverter.IsLittleEndian)
+        {
+            return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+        }
+
         var values = new float[bytes.Length / sizeof(float)];
         for (var i = 0; i < values.Length; i++)
         {
