@@ -8,6 +8,12 @@ public sealed class OnnxEmbedderOptions
     /// <summary>Configuration section these options bind from.</summary>
     public const string SectionName = "Embedding:Onnx";
 
+    /// <summary>The model as the package ships it, in 32-bit floats.</summary>
+    public const string Fp32Precision = "fp32";
+
+    /// <summary>The weight matrices quantized to 8-bit integers at load (see <see cref="OnnxInt8Quantizer"/>).</summary>
+    public const string Int8Precision = "int8";
+
     /// <summary>Threads ONNX Runtime uses inside one inference; the machine's processor count by default.</summary>
     [Range(1, 1024)]
     public int IntraOpThreads { get; set; } = Environment.ProcessorCount;
@@ -27,4 +33,14 @@ public sealed class OnnxEmbedderOptions
     /// </summary>
     [Range(0, 19)]
     public int Nice { get; set; } = 10;
+
+    /// <summary>
+    /// <c>fp32</c> (default): the model as shipped. <c>int8</c>: its weight matrix multiplies run in 8-bit integers,
+    /// quantized from the fp32 model when the embedder loads; faster on CPUs with VNNI (<c>sluice bench roofline</c>
+    /// measures it), with vectors close to but not equal to fp32's (cosine about 0.99; less for texts of one or two
+    /// word pieces). The two give vectors of different <see cref="Core.Ports.EmbedderInfo.Version"/>s,
+    /// which an index does not mix: changing it means re-embedding what was indexed.
+    /// </summary>
+    [AllowedValues(Fp32Precision, Int8Precision, ErrorMessage = "Sluice:Embedding:Onnx:Precision must be one of: fp32, int8.")]
+    public string Precision { get; set; } = Fp32Precision;
 }

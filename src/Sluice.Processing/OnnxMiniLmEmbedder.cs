@@ -17,6 +17,12 @@ namespace Sluice.Processing;
 /// batches of <see cref="OnnxEmbedderOptions.BatchSize"/> and the vectors returned in input order. Inference runs
 /// on two threads of the embedder's own, at the lower priority set by <see cref="OnnxEmbedderOptions.Nice"/>: one
 /// call (a query) need not wait for another (a document batch) to finish.
+/// <para>
+/// With <see cref="OnnxEmbedderOptions.Precision"/> <c>int8</c> the weight matrix multiplies run in 8-bit integers
+/// (<see cref="OnnxInt8Quantizer"/>, applied to the shipped model at load). Its vectors carry the version
+/// <c>onnx-int8-1</c> instead of <c>onnx-1</c>: they are close to the fp32 ones but not the same, so an index built
+/// with one is not searched with the other.
+/// </para>
 /// </remarks>
 public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
 {
@@ -26,14 +32,20 @@ public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
     private readonly int _batchSize;
     private readonly ProviderMetrics _metrics;
 
-    /// <summary>Loads the model; takes a second or so.</summary>
+    /// <summary>The version of vectors from the model as shipped; every index built before int8 existed has it.</summary>
+    public const string Fp32Version = "onnx-1";
+
+    /// <summary>The version of vectors from the int8 model.</summary>
+    public const string Int8Version = "onnx-int8-1";
+
+    /// <summary>Loads the model (and quantizes it, for int8); takes a second or so.</summary>
     /// <exception cref="ValidationException">The options are not valid.</exception>
     public OnnxMiniLmEmbedder(OnnxEmbedderOptions? options = null)
         : this(options, metrics: null)
     {
     }
 
-    /// <summary>Loads the model; takes a second or so. Its calls are counted and timed in <paramref name="metrics"/>.</summary>
+    /// <summary>Loads the model (and quantizes it, for int8); takes a second or so. Its calls are counted and timed in <paramref name="metrics"/>.</summary>
     /// <exception cref="ValidationException">The options are not valid.</exception>
     public OnnxMiniLmEmbedder(OnnxEmbedderOptions? options, ProviderMetrics? metrics)
     {
@@ -46,13 +58,15 @@ public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
         using var model = MiniLmVocabulary.OpenModel();
         using var bytes = new MemoryStream();
         model.CopyTo(bytes);
+        var int8 = options.Precision == OnnxEmbedderOptions.Int8Precision;
+        var graph = int8 ? OnnxInt8Quantizer.Quantize(bytes.ToArray()) : bytes.ToArray();
+
         // The runtime's process-wide environment (and its thread) belongs to no embedder: create it here, at normal priority.
         _ = OrtEnv.Instance();
         _threads = InferenceThreads.Start(2, options.Nice, "sluice-onnx");
         try
         {
             // Created on an inference thread so that ONNX Runtime's own worker threads inherit its priority.
-            var graph = bytes.ToArray();
             _model = _threads.RunAsync(() => new MiniLmOnnxModel(graph, options.IntraOpThreads)).GetAwaiter().GetResult();
         }
         catch
@@ -61,7 +75,7 @@ public sealed class OnnxMiniLmEmbedder : IEmbedder, IDisposable
             throw;
         }
 
-        Info = new EmbedderInfo("all-MiniLM-L6-v2", "onnx-1", _model.Dimensions);
+        Info = new EmbedderInfo("all-MiniLM-L6-v2", int8 ? Int8Version : Fp32Version, _model.Dimensions);
     }
 
     /// <inheritdoc />
