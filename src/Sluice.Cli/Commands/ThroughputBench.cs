@@ -34,13 +34,15 @@ internal static class ThroughputBench
             {
                 result.AddError("Give either --folder DIR or --scifact path/to/corpus.jsonl.");
             }
-            else if (result.GetValue(documents) < 1)
-            {
-                result.AddError("--documents must be at least 1.");
-            }
+
         });
         command.SetAction(async (result, cancellationToken) =>
         {
+            if (result.GetValue(scifact) is not null && result.GetValue(documents) < 1)
+            {
+                throw new CliException("--documents must be at least 1", 2);
+            }
+
             using var corpus = result.GetValue(scifact) is { } jsonl ? await AbstractFolder.WriteAsync(jsonl, result.GetValue(documents), cancellationToken) : null;
             var input = corpus?.Path ?? result.GetValue(folder)!;
             return result.GetValue(telemetry) is { } mode
