@@ -41,10 +41,10 @@ public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISu
             return await writes.FailUnlessGoneAsync(context.Input, failure, cancellationToken);
         }
 
-        string summary;
+        SummaryDraft draft;
         try
         {
-            summary = await summarizer.SummarizeAsync(text, context.Input.DocumentId, cancellationToken);
+            draft = await summarizer.DraftAsync(text, context.Input.DocumentId, cancellationToken);
         }
         catch (ProviderException ex)
         {
@@ -56,7 +56,8 @@ public sealed class SummarizeStage(IBlobStore blobs, ISummarizer summarizer, ISu
             return StageResult.Permanent(ex.Message, ex);
         }
 
-        var info = summarizer.Info.ToString();
+        // What made this summary: a summarizer may make short and long documents' summaries differently.
+        var (summary, info) = (draft.Text, draft.MadeBy.ToString());
         var documentId = context.Input.DocumentId;
         if (!await writes.WriteAsync(
                 context.Input,

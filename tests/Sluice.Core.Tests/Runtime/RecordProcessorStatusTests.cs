@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Sluice.Core.Events;
 using Sluice.Core.Ports;
 using Sluice.Core.Runtime;
@@ -150,6 +151,49 @@ public class RecordProcessorStatusTests
         Assert.Empty(replayed.Intersect(replayedAgain));
     }
 
+    [Fact]
+    public async Task TheStageStartsWhileRunningIsBeingAcknowledged_AndNothingOfTheAttemptOvertakesRunning()
+    {
+        var producer = new HeldFirstProducer();
+        var time = new FakeTimeProvider(Now);
+        var options = new StageRunnerOptions { RetryDelays = [TimeSpan.FromSeconds(10)] };
+        var stage = new ProgressingStage(time, [options.ProgressInterval]);
+        var processor = new RecordProcessor(stage, producer, options, time, NullLogger.Instance);
+
+        var processing = processor.ProcessAsync(Input(), Ct);
+
+        // The log has not acknowledged "running" yet, and the stage is already at work (it used to wait for it).
+        await stage.Started.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.False(producer.FirstAcknowledged);
+        Assert.False(processing.IsCompleted);
+        Assert.Single(producer.Produced);
+
+        producer.Release();
+        Assert.True(await processing);
+
+        // Progress and success were produced only after "running" was acknowledged, in this order.
+        var statuses = producer.Produced.Where(r => r.Topic == Topics.DocumentsStatus).Select(r => EventEnvelope.Parse(r.Value.Span).GetData<StageStatusChanged>()).ToList();
+        Assert.Equal([(StageState.Running, (double?)null), (StageState.Running, 1), (StageState.Succeeded, null)], statuses.Select(s => (s.State, s.Progress)));
+    }
+
+    [Fact]
+    public async Task Progress_IsReportedOnceAnIntervalIntoTheAttempt_AndAtMostOncePerInterval()
+    {
+        var log = new RecordingEventLog();
+        var time = new FakeTimeProvider(Now);
+        var options = new StageRunnerOptions { RetryDelays = [TimeSpan.FromSeconds(10)], ProgressInterval = TimeSpan.FromSeconds(1) };
+
+        // Reports at 0 s (too early: nothing), 1 s (reported), 1.5 s (too soon after: nothing), 2.5 s (reported).
+        var stage = new ProgressingStage(time, [TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1)]);
+        var processor = new RecordProcessor(stage, log.CreateProducer(), options, time, NullLogger.Instance);
+
+        Assert.True(await processor.ProcessAsync(Input(), Ct));
+
+        Assert.Equal(
+            [(StageState.Running, (double?)null), (StageState.Running, 0.5), (StageState.Running, 1), (StageState.Succeeded, null)],
+            Statuses(log).Select(s => (s.State, s.Progress)));
+    }
+
     private static List<string> Ids(RecordingEventLog log)
         => [.. log.Produced.Where(r => r.Topic == Topics.DocumentsStatus).Select(r => EventEnvelope.Parse(r.Value.Span).Id)];
 
@@ -218,5 +262,64 @@ public class RecordProcessorStatusTests
             Attempts.Add(context.Attempt);
             return Task.FromResult(results[Math.Min(_calls++, results.Length - 1)]);
         }
+    }
+
+    /// <summary>
+    /// Reports that it started; then, for each of <paramref name="steps"/>, lets that much time pass and reports progress
+    /// (0.25, 0.5, 0.75, 1 of four steps); then succeeds.
+    /// </summary>
+    private sealed class ProgressingStage(FakeTimeProvider time, TimeSpan[] steps) : IStage
+    {
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Name => "s";
+
+        public string InputTopic => "s.in";
+
+        public async Task<StageResult> HandleAsync(StageContext context, CancellationToken cancellationToken = default)
+        {
+            Started.TrySetResult();
+            for (var i = 0; i < steps.Length; i++)
+            {
+                time.Advance(steps[i]);
+                await context.ReportProgressAsync((i + 1.0) / steps.Length, cancellationToken);
+            }
+
+            return StageResult.Success();
+        }
+    }
+
+    /// <summary>Keeps what is produced, in order; acknowledges its first produce only once released, the others at once.</summary>
+    private sealed class HeldFirstProducer : IEventProducer
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Lock _lock = new();
+        private int _calls;
+
+        public List<OutgoingRecord> Produced { get; } = [];
+
+        public bool FirstAcknowledged { get; private set; }
+
+        public void Release() => _release.TrySetResult();
+
+        public async Task<IReadOnlyList<TopicPartitionOffset>> ProduceAsync(IReadOnlyList<OutgoingRecord> records, CancellationToken cancellationToken = default)
+        {
+            bool first;
+            lock (_lock)
+            {
+                first = _calls++ == 0;
+                Produced.AddRange(records);
+            }
+
+            if (first)
+            {
+                await _release.Task.WaitAsync(cancellationToken);
+                FirstAcknowledged = true;
+            }
+
+            return [.. records.Select((r, i) => new TopicPartitionOffset(r.Topic, 0, i))];
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

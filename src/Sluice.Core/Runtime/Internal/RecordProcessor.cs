@@ -154,10 +154,25 @@ internal sealed class RecordProcessor(
     {
         var attempt = PreviousAttempts(record) + 1;
         var replays = Replays(record);
-        await PublishStatusAsync(input, replays, new StageStatusChanged(stage.Name, StageState.Running, attempt), cancellationToken);
+
+        // The stage starts while the log acknowledges "running": every later report of this attempt waits for that
+        // acknowledgement, so the document's status events stay in order, and a small document does not pay one more
+        // durable commit of latency per stage. Its work before the acknowledgement is redone on a redelivery like any other.
+        var running = PublishStatusAsync(input, replays, new StageStatusChanged(stage.Name, StageState.Running, attempt), cancellationToken);
         while (true)
         {
-            var result = await InvokeStageAsync(record, input, replays, attempt, history, cancellationToken);
+            StageResult result;
+            try
+            {
+                result = await InvokeStageAsync(record, input, replays, attempt, history, cancellationToken, running);
+            }
+            catch
+            {
+                await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                throw;
+            }
+
+            await running;
             switch (result)
             {
                 case StageResult.Succeeded success:
@@ -350,10 +365,15 @@ internal sealed class RecordProcessor(
         }
     }
 
+    /// <summary>Runs the stage once; <paramref name="reported"/>, when given, is the acknowledgement of this attempt's "running" report, which progress reports wait for.</summary>
     private async Task<StageResult> InvokeStageAsync(
-        ConsumedRecord record, EventEnvelope input, int replays, int attempt, AttemptHistory? history, CancellationToken cancellationToken)
+        ConsumedRecord record, EventEnvelope input, int replays, int attempt, AttemptHistory? history, CancellationToken cancellationToken,
+        Task? reported = null)
     {
-        var lastProgress = long.MinValue;
+        // Progress is reported at most once per interval, the first time one interval into the attempt: a document done
+        // sooner reports none (its next report says succeeded anyway). The first report used to be measured from
+        // long.MinValue, whose distance to now overflows to a negative time, so no progress was ever reported.
+        var lastProgress = time.GetTimestamp();
         var over = false;
         var context = new StageContext(input, attempt, async (fraction, token) =>
         {
@@ -366,6 +386,11 @@ internal sealed class RecordProcessor(
             }
 
             lastProgress = now;
+            if (reported is not null)
+            {
+                await reported.WaitAsync(token);
+            }
+
             var progress = Math.Round(Math.Clamp(fraction, 0, 1), 2);
             await PublishStatusAsync(input, replays, new StageStatusChanged(stage.Name, StageState.Running, attempt, Progress: progress), token);
         });
