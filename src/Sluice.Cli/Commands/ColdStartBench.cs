@@ -36,10 +36,14 @@ internal static class ColdStartBench
         };
         startOn.AcceptOnlyFromAmong("readyz", "healthz");
         var environment = new Option<string[]>("--env") { Description = "NAME=VALUE for the server's environment (repeatable), e.g. DOTNET_gcServer=0" };
+        var compare = new Option<string[]>("--compare")
+        {
+            Description = "NAME=VALUE: also start each program with this setting added to its environment, in the same runs (repeatable: one variant each)",
+        };
         var timeout = new Option<int>("--timeout") { Description = "Longest wait for the documents to be terminal, seconds (default 900)", DefaultValueFactory = _ => 900 };
         var command = new Command("cold", "Start a fresh sluice serve and measure its first bursts of uploads: cold, with the pipeline busy, and warm")
         {
-            programs, clients, documents, runs, startOn, environment, timeout,
+            programs, clients, documents, runs, startOn, environment, compare, timeout,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -51,20 +55,25 @@ internal static class ColdStartBench
                 throw new CliException("--clients, --documents and --runs must be at least 1", 2);
             }
 
-            var targets = (result.GetValue(programs) is { Length: > 0 } given ? given : [Self()]).Select(Path.GetFullPath).ToList();
-            foreach (var missing in targets.Where(t => !File.Exists(t)))
+            var programPaths = (result.GetValue(programs) is { Length: > 0 } given ? given : [Self()]).Select(Path.GetFullPath).ToList();
+            foreach (var missing in programPaths.Where(t => !File.Exists(t)))
             {
                 throw new CliException($"--program {missing}: no such file", 2);
             }
+
+            // Each program as it is, then with each --compare setting: one target each, all started in every run.
+            var variants = new List<string?> { null };
+            variants.AddRange((result.GetValue(compare) ?? []).Select(v => ParseEnvironment([v]).Select(e => e.Key + "=" + e.Value).Single()));
+            var targets = programPaths.SelectMany(p => variants.Select(v => new Target(p, v))).ToList();
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{settings.Documents} uploads per burst from {settings.Clients} clients; first burst on /{settings.StartOn}; {Environment.ProcessorCount} cores, client and server on the same machine"));
             var rows = new List<RunFigures>();
             for (var run = 1; run <= result.GetValue(runs); run++)
             {
-                foreach (var program in targets)
+                foreach (var target in targets)
                 {
-                    var figures = await RunOnceAsync(program, settings, cancellationToken);
+                    var figures = await RunOnceAsync(target, settings, cancellationToken);
                     Print(run, figures);
                     rows.Add(figures);
                 }
@@ -76,15 +85,22 @@ internal static class ColdStartBench
         return command;
     }
 
-    private static async Task<RunFigures> RunOnceAsync(string program, Settings settings, CancellationToken cancellationToken)
+    private static async Task<RunFigures> RunOnceAsync(Target target, Settings settings, CancellationToken cancellationToken)
     {
+        var environment = new Dictionary<string, string>(settings.Environment, StringComparer.Ordinal);
+        if (target.Setting is { } setting)
+        {
+            var equals = setting.IndexOf('=', StringComparison.Ordinal);
+            environment[setting[..equals]] = setting[(equals + 1)..];
+        }
+
         var scratch = Path.Combine(Path.GetTempPath(), "sluice-cold-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(scratch);
         var logPath = Path.Combine(scratch, "serve.log");
         var keep = false;
         try
         {
-            await using var server = ServeProcess.Start(program, Path.Combine(scratch, "data"), settings.Environment, logPath);
+            await using var server = ServeProcess.Start(target.Program, Path.Combine(scratch, "data"), environment, logPath);
             using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
             var healthz = await server.WaitForAsync(probe, "healthz", TimeSpan.FromMinutes(2), cancellationToken);
             var readyz = settings.StartOn == "readyz" ? await server.WaitForAsync(probe, "readyz", TimeSpan.FromMinutes(2), cancellationToken) : (TimeSpan?)null;
@@ -114,7 +130,7 @@ internal static class ColdStartBench
             var completedAt = busy.Values.Where(d => d.Status == "completed").Select(d => d.UpdatedAt).DefaultIfEmpty(idle).Min();
             keep = all.Count < accepted;
             return new RunFigures(
-                program, healthz, readyz, bursts, cpu,
+                target.Label, healthz, readyz, bursts, cpu,
                 FirstCompleted: completedAt - bursts[0].StartedAt,
                 FirstBurstTerminalWhenBusy: busy.Values.Count(d => firstBurst.Contains(d.Id) && d.UpdatedAt < bursts[1].StartedAt),
                 BusyTerminal: (busy.Count == 0 ? idle : busy.Values.Max(d => d.UpdatedAt)) - bursts[0].StartedAt,
@@ -175,7 +191,7 @@ internal static class ColdStartBench
     {
         var output = new StringBuilder();
         output.Append(CultureInfo.InvariantCulture,
-            $"run {run}, {Path.GetFileName(r.Program)}: /healthz {r.Healthz.TotalSeconds:F2} s after the start");
+            $"run {run}, {r.Label}: /healthz {r.Healthz.TotalSeconds:F2} s after the start");
         output.AppendLine(r.Readyz is { } ready ? string.Create(CultureInfo.InvariantCulture, $", /readyz {ready.TotalSeconds:F2} s") : string.Empty);
         for (var i = 0; i < r.Bursts.Count; i++)
         {
@@ -200,12 +216,12 @@ internal static class ColdStartBench
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var r in rows)
         {
-            Console.WriteLine(Row(Path.GetFileName(r.Program), [r]));
+            Console.WriteLine(Row(r.Label, [r]));
         }
 
-        foreach (var group in rows.GroupBy(r => r.Program, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        foreach (var group in rows.GroupBy(r => r.Label, StringComparer.Ordinal).Where(g => g.Count() > 1))
         {
-            Console.WriteLine(Row($"{Path.GetFileName(group.Key)} (median of {group.Count()})", [.. group]));
+            Console.WriteLine(Row($"{group.Key} (median of {group.Count()})", [.. group]));
         }
     }
 
@@ -256,10 +272,16 @@ internal static class ColdStartBench
         }
     }
 
+    /// <summary>A program to start, with one extra environment setting or none.</summary>
+    private sealed record Target(string Program, string? Setting)
+    {
+        public string Label => Path.GetFileName(Program) + (Setting is null ? string.Empty : " " + Setting);
+    }
+
     private sealed record Settings(int Clients, int Documents, string StartOn, IReadOnlyDictionary<string, string> Environment, TimeSpan Timeout);
 
     private sealed record RunFigures(
-        string Program,
+        string Label,
         TimeSpan Healthz,
         TimeSpan? Readyz,
         IReadOnlyList<BurstOutcome> Bursts,
