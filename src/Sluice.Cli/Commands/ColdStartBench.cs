@@ -227,7 +227,12 @@ internal static class ColdStartBench
 
     private static string Row(string name, List<RunFigures> runs)
     {
-        double Median(Func<RunFigures, double> value) => UploadBurst.Percentile([.. runs.Select(value).Order()], 0.5);
+        double Median(Func<RunFigures, double> value)
+        {
+            var sorted = runs.Select(value).Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+
         string Burst(int i) => string.Create(CultureInfo.InvariantCulture,
             $"{Median(r => r.Bursts[i].P50):F0} / {Median(r => r.Bursts[i].P99):F0} / {Median(r => r.Bursts[i].Max):F0}");
         return string.Create(CultureInfo.InvariantCulture,
