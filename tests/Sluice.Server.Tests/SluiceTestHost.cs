@@ -56,7 +56,6 @@ public sealed class SluiceTestHost : IAsyncDisposable
         {
             ["Sluice:DataDirectory"] = directory,
             ["Sluice:StageParallelism"] = "2",
-            ["Sluice:Warmup:Enabled"] = "false", // ready as soon as provisioned; StartupWarmupTests turn it on
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

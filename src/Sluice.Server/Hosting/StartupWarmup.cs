@@ -12,7 +12,7 @@ using Sluice.Server.Security;
 namespace Sluice.Server.Hosting;
 
 /// <summary>
-/// Warms a freshly started API process up before it reports ready, so that a load balancer (a Kubernetes readiness
+/// With <c>Sluice:Warmup:Enabled</c>, warms a freshly started API process up before it reports ready, so that a load balancer (a Kubernetes readiness
 /// probe on <c>/readyz</c>) sends it no upload while the first ones would wait for the JIT, the JSON metadata, the
 /// stores' first statements, the first extractor child and the model's first inference. Until it is done it reports
 /// <see cref="Component"/> to <see cref="ReadinessSignals"/>; it starts once the topics exist and gives up after

@@ -8,10 +8,13 @@ public sealed class WarmupOptions
     public const string Section = "Sluice:Warmup";
 
     /// <summary>
-    /// Whether the process warms up its upload path and its stages before <c>/readyz</c> reports ready. Off, it is
-    /// ready as soon as its checks pass, and the first uploads pay for compiling and loading what they use.
+    /// Whether the process warms up its upload path and its stages before <c>/readyz</c> reports ready. Off (the
+    /// default), it is ready as soon as its checks pass, and the first uploads pay for compiling and loading what they
+    /// use. Off by default because it did not measurably lower the first bursts' acknowledgement latency of a
+    /// ReadyToRun-published <c>sluice</c> (<c>sluice bench cold --compare Sluice__Warmup__Enabled=true</c>) while it
+    /// holds readiness back by a second or so; it remains for hosts whose first requests prove slower.
     /// </summary>
-    public bool Enabled { get; set; } = true;
+    public bool Enabled { get; set; }
 
     /// <summary>
     /// The longest the warm-up may hold readiness back. Past it the process reports ready anyway (with a warning in
