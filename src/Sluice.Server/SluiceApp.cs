@@ -49,6 +49,7 @@ public static class SluiceApp
         builder.Services.AddSluiceRateLimits();
         builder.Services.AddExceptionHandler<Hosting.ProblemExceptionHandler>();
         builder.Services.AddSluiceReadinessChecks();
+        builder.Services.AddSluiceWarmup();
         builder.Services.AddSluiceMetrics(builder.Configuration);
         builder.Services.AddSluiceOperations();
         builder.Services.AddOpenApi();

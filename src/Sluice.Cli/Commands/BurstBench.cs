@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Text;
 using Sluice.Cli.Client;
 using Sluice.Kafka;
 using Sluice.Processing;
@@ -235,9 +233,7 @@ internal static class BurstBench
         /// <summary>Warm-up rounds at most, about 40 s: the pipeline's code warms up beside the API's.</summary>
         private const int MaxWarmupRounds = 60;
 
-        private readonly ConcurrentBag<double> _latencies = [];
-        private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
-        private TimeSpan _burst;
+        private BurstOutcome? _burst;
         private TimeSpan _cpu;
 
         public int Clients => clients;
@@ -253,10 +249,9 @@ internal static class BurstBench
         {
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             Clock.Start();
-            var ok = await UploadAsync(http, pathFormat, success, "Burst", 0, documents, _latencies, _failures, cancellationToken);
-            _burst = Clock.Elapsed;
+            _burst = await UploadBurst.RunAsync(http, pathFormat, success, "Burst", 0, documents, clients, cancellationToken);
             _cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-            return ok;
+            return [.. _burst.Succeeded];
         }
 
         /// <summary>
@@ -280,8 +275,8 @@ internal static class BurstBench
             do
             {
                 compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
-                ok.AddRange(await UploadAsync(
-                    http, pathFormat, success, "Warm-up", documents + (rounds * warmup), warmup, [], new(StringComparer.Ordinal), cancellationToken));
+                var round = await UploadBurst.RunAsync(http, pathFormat, success, "Warm-up", documents + (rounds * warmup), warmup, clients, cancellationToken);
+                ok.AddRange(round.Succeeded);
                 rounds++;
                 await Task.Delay(500, cancellationToken); // background tier-up runs shortly after the calls
             }
@@ -292,79 +287,26 @@ internal static class BurstBench
             return ok;
         }
 
-        private async Task<List<string>> UploadAsync(
-            HttpClient http,
-            string pathFormat,
-            HttpStatusCode success,
-            string kind,
-            int first,
-            int count,
-            ConcurrentBag<double> latencies,
-            ConcurrentDictionary<string, int> failures,
-            CancellationToken cancellationToken)
-        {
-            var ok = new ConcurrentBag<string>();
-            var runId = Guid.NewGuid().ToString("N")[..8];
-            await Parallel.ForEachAsync(Enumerable.Range(first, count), new ParallelOptions { MaxDegreeOfParallelism = clients, CancellationToken = cancellationToken },
-                async (i, token) =>
-                {
-                    using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(Document(kind, runId, i)));
-                    content.Headers.ContentType = new("text/plain");
-                    var started = Stopwatch.GetTimestamp();
-                    try
-                    {
-                        using var response = await http.PostAsync(new Uri(string.Format(CultureInfo.InvariantCulture, pathFormat, i), UriKind.Relative), content, token);
-                        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        if (response.StatusCode == success)
-                        {
-                            ok.Add(success == HttpStatusCode.Accepted
-                                ? (await response.Content.ReadFromJsonAsync<DocumentResponse>(token))!.Id
-                                : i.ToString(CultureInfo.InvariantCulture));
-                        }
-                        else
-                        {
-                            failures.AddOrUpdate(((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
-                        }
-                    }
-                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
-                    {
-                        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        failures.AddOrUpdate(ex is TaskCanceledException ? "client timeout" : "connection error", 1, (_, n) => n + 1);
-                    }
-                });
-            return [.. ok];
-        }
-
         /// <summary>The burst's figures for a comparison row: uploads/s, latency percentiles, CPU per upload.</summary>
         public IEnumerable<(string, double)> Figures(int succeeded)
         {
-            var sorted = _latencies.Order().ToArray();
-            yield return ("uploads/s", succeeded / _burst.TotalSeconds);
-            yield return ("p50 ms", Percentile(sorted, 0.5));
-            yield return ("p99 ms", Percentile(sorted, 0.99));
+            var burst = _burst!;
+            yield return ("uploads/s", succeeded / burst.Elapsed.TotalSeconds);
+            yield return ("p50 ms", burst.P50);
+            yield return ("p99 ms", burst.P99);
             yield return ("cpu ms/upload", _cpu.TotalMilliseconds / documents);
         }
 
         public void Print(List<string> succeeded, string what)
         {
-            var seconds = _burst.TotalSeconds;
-            var sorted = _latencies.Order().ToArray();
-            var failures = _failures.IsEmpty
-                ? string.Empty
-                : " (" + string.Join(", ", _failures.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Key + ": " + f.Value.ToString(CultureInfo.InvariantCulture))) + ")";
+            var burst = _burst!;
+            var seconds = burst.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{what}: {succeeded.Count}/{documents} in {seconds:F1} s = {succeeded.Count / seconds:F1}/s; failed or timed out: {documents - succeeded.Count}") + failures);
+                $"{what}: {succeeded.Count}/{documents} in {seconds:F1} s = {succeeded.Count / seconds:F1}/s; failed or timed out: {documents - succeeded.Count}") + burst.DescribeFailures());
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"response latency ms: p50 {Percentile(sorted, 0.5):F0}  p99 {Percentile(sorted, 0.99):F0}  max {(sorted.Length > 0 ? sorted[^1] : 0):F0}"));
+                $"response latency ms: p50 {burst.P50:F0}  p99 {burst.P99:F0}  max {burst.Max:F0}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"process CPU during the burst: {_cpu.TotalSeconds:F1} s of {seconds * Environment.ProcessorCount:F1} s available ({_cpu.TotalMilliseconds / documents:F2} ms per upload, client and server together)"));
         }
-
-        private static string Document(string kind, string run, int i)
-            => $"{kind} {run} document {i}. It arrives with a thousand others. The summary takes a slow model. " +
-               $"Sluice answers at once and works later. A synchronous wrapper makes the client wait for the model. Item {i} ends here.";
-
-        private static double Percentile(double[] sorted, double p)
-            => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
     }
 }
