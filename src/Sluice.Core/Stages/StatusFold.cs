@@ -132,30 +132,31 @@ public static class StatusFold
         => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"batch {index + 1} of {count}: {error ?? "failed"}");
 
     /// <summary>
-    /// Whether more will happen at the stage without a replay: an attempt runs or waits to retry, or, for a stage that works
-    /// batch by batch, a batch has still to reach it. A batch the stage before it (in pipeline order) failed or
-    /// dead-lettered will not come until that batch is replayed.
+    /// Whether more will happen at the stage without a replay: an attempt runs or waits to retry, or a batch has still to
+    /// reach it. Batches come from the stage that feeds it (<see cref="Upstream"/>): each batch that stage has not failed
+    /// or dead-lettered will reach this one, even before this one has heard of any (its events are on their way); a batch
+    /// that stage parked will not, until it is replayed. A stage fed by a stage that works in one piece expects every
+    /// batch it counts.
     /// </summary>
-    private static bool IsActive(IReadOnlyList<string> pipeline, string name, StageStatus stage, IReadOnlyDictionary<string, StageStatus> stages)
+    private static bool IsActive(string name, StageStatus stage, IReadOnlyDictionary<string, StageStatus> stages)
     {
-        if (stage.Parts is not { } parts)
-        {
-            return stage.State is StageState.Running or StageState.Retrying;
-        }
-
-        if (parts.Batches.Values.Any(b => b.State is StageState.Running or StageState.Retrying or StageState.Pending))
+        var parts = stage.Parts;
+        if (parts is null ? stage.State is StageState.Running or StageState.Retrying
+                : parts.Batches.Values.Any(b => b.State is StageState.Running or StageState.Retrying or StageState.Pending))
         {
             return true;
         }
 
-        var position = IndexOf(pipeline, name);
-        var upstream = position > 0 && stages.TryGetValue(pipeline[position - 1], out var before) && before.Parts is { } p && p.Count == parts.Count
-            ? p
-            : null;
-        for (var i = 0; i < parts.Count; i++)
+        var upstream = Upstream(name) is { } feeder && stages.TryGetValue(feeder, out var fed) ? fed.Parts : null;
+        if (upstream is null)
         {
-            if (!parts.Batches.ContainsKey(i)
-                && !(upstream is not null && upstream.Batches.TryGetValue(i, out var source) && source.State is StageState.Failed or StageState.DeadLettered))
+            return parts is not null && parts.Batches.Count < parts.Count;
+        }
+
+        for (var i = 0; i < upstream.Count; i++)
+        {
+            var seen = parts is not null && parts.Count == upstream.Count && parts.Batches.ContainsKey(i);
+            if (!seen && !(upstream.Batches.TryGetValue(i, out var source) && source.State is StageState.Failed or StageState.DeadLettered))
             {
                 return true;
             }
@@ -164,18 +165,11 @@ public static class StatusFold
         return false;
     }
 
-    private static int IndexOf(IReadOnlyList<string> pipeline, string name)
-    {
-        for (var i = 0; i < pipeline.Count; i++)
-        {
-            if (string.Equals(pipeline[i], name, StringComparison.Ordinal))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
+    /// <summary>The pipeline stage whose output is the input of <paramref name="name"/> (null for the first, or an unknown stage).</summary>
+    private static string? Upstream(string name)
+        => StageCatalog.Find(name) is { } stage
+            ? StageCatalog.Pipeline.FirstOrDefault(s => s.Outputs.Contains(stage.InputTopic, StringComparer.Ordinal))?.Name
+            : null;
 
     /// <summary>The stage after an attempt ended in <paramref name="change"/>'s state, with its error (if any).</summary>
     private static StageStatus EndAttempt(StageStatus previous, StageStatusChanged change, DateTimeOffset at, DateTimeOffset? finishedAt)
@@ -212,7 +206,9 @@ public static class StatusFold
         {
             if (stages.TryGetValue(name, out var stage) && stage.State is StageState.Failed or StageState.DeadLettered)
             {
-                if (stages.Any(s => IsActive(pipeline, s.Key, s.Value, stages)))
+                // Every pipeline stage counts, also one that has not reported yet (its batches may be on their way).
+                if (pipeline.Concat(stages.Keys).Distinct(StringComparer.Ordinal)
+                    .Any(s => IsActive(s, stages.GetValueOrDefault(s) ?? new StageStatus(StageState.Pending, 0, null, null, null, null), stages)))
                 {
                     return (DocumentState.Processing, null);
                 }
