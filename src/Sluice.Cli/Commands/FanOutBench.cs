@@ -30,7 +30,7 @@ internal static class FanOutBench
         var dataset = new Option<string?>("--dataset") { Description = "A BEIR dataset folder (corpus.jsonl): its abstracts, concatenated, make the document" };
         var file = new Option<string?>("--file") { Description = "Use this text file as the document instead" };
         var chunks = new Option<int>("--chunks") { Description = "Chunks the generated document should have at least (default 5000)", DefaultValueFactory = _ => 5000 };
-        var latency = new Option<string>("--latency") { Description = "Latency of every embeddings request of the fake provider (default 200ms)", DefaultValueFactory = _ => "200ms" };
+        var latency = new Option<string>("--latency") { Description = "Latency of every embeddings request of the fake provider (default 1s)", DefaultValueFactory = _ => "1s" };
         var workers = new Option<string>("--workers") { Description = "Embed worker counts to run on Kafka, comma-separated (default 1,2,4)", DefaultValueFactory = _ => "1,2,4" };
         var batchChunks = new Option<int>("--batch-chunks") { Description = "Sluice:Chunking:BatchChunks when fan-out is on (default: the setting's default)", DefaultValueFactory = _ => new ChunkerOptions().BatchChunks };
         var partitions = new Option<int>("--partitions") { Description = "Partitions per topic on Kafka (default 6)", DefaultValueFactory = _ => 6 };
