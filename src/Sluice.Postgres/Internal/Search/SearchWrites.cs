@@ -22,6 +22,12 @@ internal static class SearchWrites
         FROM STDIN (FORMAT BINARY)
         """;
 
+    /// <summary>Replaces all of the document's rows in one transaction.</summary>
+    public static Task ReplaceAsync(
+        NpgsqlConnection connection, string tenant, string documentId, EmbedderInfo embedder, IReadOnlyList<IndexedChunk> chunks,
+        int copyThreshold, CancellationToken cancellationToken)
+        => ReplaceAsync(connection, tenant, documentId, embedder, chunks, copyThreshold, null, cancellationToken);
+
     /// <summary>Replaces the document's rows (or, with <paramref name="range"/>, those of one batch) in one transaction.</summary>
     /// <param name="connection">An open connection.</param>
     /// <param name="tenant">The document's tenant.</param>
