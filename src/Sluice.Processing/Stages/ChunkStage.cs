@@ -58,7 +58,8 @@ public sealed class ChunkStage(
 
         // Batch by batch: every batch is written before any event is published, and all events go in one publish with the
         // status, so a batch count once announced is always complete. Ids stay deterministic (output index = batch index).
-        var count = (result.Count + _batchChunks - 1) / _batchChunks;
+        // In long arithmetic: with fan-out off (BatchChunks = int.MaxValue) the sum overflows an int and made no event at all.
+        var count = (int)(((long)result.Count + _batchChunks - 1) / _batchChunks);
         var owner = StageBlobs.OwnerOf(context.Input);
         var outputs = new List<OutputEvent>(count);
         var written = new List<BlobReference>(count);
