@@ -43,7 +43,7 @@ public sealed partial class SqliteSearchIndex : ISearchIndex, IVectorMigration, 
     {
         SearchIndexArguments.CheckUpsert(tenant, documentId, embedder, chunks);
         await using var connection = await _file.OpenAsync(cancellationToken);
-        var (change, rowIds) = await IndexWriter.ReplaceAsync(connection, tenant, documentId, embedder, chunks, cancellationToken);
+        var (change, rowIds) = await IndexWriter.ReplaceAsync(connection, tenant, documentId, embedder, chunks, cancellationToken: cancellationToken);
         DocumentVectors? vectors = null;
         if (chunks.Count > 0)
         {
@@ -58,6 +58,19 @@ public sealed partial class SqliteSearchIndex : ISearchIndex, IVectorMigration, 
         }
 
         await _cache.ApplyAsync(change, documentId, vectors);
+    }
+
+    /// <remarks>
+    /// The in-memory vectors are not patched with the batch: they hold whole documents, so the next search notices the
+    /// new generation and reloads this document from the file, once, however many batches landed meanwhile.
+    /// </remarks>
+    public async Task UpsertRangeAsync(
+        string tenant, string documentId, EmbedderInfo embedder, int fromIndex, int toIndex, IReadOnlyList<IndexedChunk> chunks,
+        CancellationToken cancellationToken = default)
+    {
+        SearchIndexArguments.CheckUpsertRange(tenant, documentId, embedder, fromIndex, toIndex, chunks);
+        await using var connection = await _file.OpenAsync(cancellationToken);
+        await IndexWriter.ReplaceAsync(connection, tenant, documentId, embedder, chunks, (fromIndex, toIndex), cancellationToken);
     }
 
     public async Task DeleteAsync(string documentId, CancellationToken cancellationToken = default)

@@ -167,14 +167,15 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
         var fold = StatusFold.Fold(_pipeline, current!, change, statusEvent.OccurredAt);
         var stage = fold.Stage;
         db.Execute("""
-            INSERT INTO stages (document_id, stage, state, attempts, started_at, finished_at, error, progress, next_attempt_at, error_type)
-            VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9)
+            INSERT INTO stages (document_id, stage, state, attempts, started_at, finished_at, error, progress, next_attempt_at, error_type, parts_json)
+            VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10)
             ON CONFLICT (document_id, stage) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
                 started_at = excluded.started_at, finished_at = excluded.finished_at, error = excluded.error, progress = excluded.progress,
-                next_attempt_at = excluded.next_attempt_at, error_type = excluded.error_type
+                next_attempt_at = excluded.next_attempt_at, error_type = excluded.error_type, parts_json = excluded.parts_json
             """, statusEvent.DocumentId, change.Stage, stage.State.ToString(), stage.Attempts,
             FormatOrNull(stage.StartedAt), FormatOrNull(stage.FinishedAt), stage.Error, stage.Progress,
-            FormatOrNull(stage.NextAttemptAt), stage.ErrorType);
+            FormatOrNull(stage.NextAttemptAt), stage.ErrorType,
+            stage.Parts is { } parts ? JsonSerializer.Serialize(parts, SluiceJson.Options) : null);
 
         var (state, error, chunks) = (fold.State, fold.Error, fold.Chunks);
         db.Execute("""
@@ -287,7 +288,7 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
         var stages = _pipeline.ToDictionary(s => s, _ => new StageStatus(StageState.Pending, 0, null, null, null, null));
         {
             var command = db.Get("""
-                SELECT stage, state, attempts, started_at, finished_at, error, progress, next_attempt_at, error_type
+                SELECT stage, state, attempts, started_at, finished_at, error, progress, next_attempt_at, error_type, parts_json
                 FROM stages WHERE document_id = $id
                 """);
             command.Parameters.AddWithValue("$id", documentId);
@@ -302,7 +303,8 @@ public sealed partial class SqliteStatusStore : IStatusStore, IDisposable
                     reader.IsDBNull(5) ? null : reader.GetString(5),
                     reader.IsDBNull(6) ? null : reader.GetDouble(6),
                     reader.IsDBNull(7) ? null : Parse(reader.GetString(7)),
-                    reader.IsDBNull(8) ? null : reader.GetString(8));
+                    reader.IsDBNull(8) ? null : reader.GetString(8),
+                    reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<StageParts>(reader.GetString(9), SluiceJson.Options));
             }
         }
 

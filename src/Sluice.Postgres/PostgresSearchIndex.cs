@@ -50,7 +50,21 @@ public sealed partial class PostgresSearchIndex : ISearchIndex, IVectorMigration
         }
 
         await using var connection = await _database.OpenAsync(cancellationToken);
-        await SearchWrites.ReplaceAsync(connection, tenant, documentId, embedder, chunks, _options.CopyThreshold, cancellationToken);
+        await SearchWrites.ReplaceAsync(connection, tenant, documentId, embedder, chunks, _options.CopyThreshold, null, cancellationToken);
+    }
+
+    public async Task UpsertRangeAsync(
+        string tenant, string documentId, EmbedderInfo embedder, int fromIndex, int toIndex, IReadOnlyList<IndexedChunk> chunks,
+        CancellationToken cancellationToken = default)
+    {
+        SearchIndexArguments.CheckUpsertRange(tenant, documentId, embedder, fromIndex, toIndex, chunks);
+        if (chunks.Count > 0)
+        {
+            await _vectorIndexes.EnsureAsync(embedder.Dimensions, cancellationToken);
+        }
+
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await SearchWrites.ReplaceAsync(connection, tenant, documentId, embedder, chunks, _options.CopyThreshold, (fromIndex, toIndex), cancellationToken);
     }
 
     public async Task DeleteAsync(string documentId, CancellationToken cancellationToken = default)

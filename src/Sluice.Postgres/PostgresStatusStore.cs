@@ -31,7 +31,7 @@ public sealed partial class PostgresStatusStore : IStatusStore
         + "d.chunks, d.updated_at, d.revision, d.seq";
 
     private const string StageColumns =
-        "s.stage, s.state, s.attempts, s.started_at, s.finished_at, s.error, s.progress, s.next_attempt_at, s.error_type";
+        "s.stage, s.state, s.attempts, s.started_at, s.finished_at, s.error, s.progress, s.next_attempt_at, s.error_type, s.parts::text";
 
     private readonly PostgresDatabase _database;
     private readonly IReadOnlyList<string> _pipeline;
@@ -189,15 +189,16 @@ public sealed partial class PostgresStatusStore : IStatusStore
         var fold = StatusFold.Fold(_pipeline, current, change, statusEvent.OccurredAt);
         var stage = fold.Stage;
         await Sql.Command(connection, transaction, """
-            INSERT INTO stages (document_id, stage, state, attempts, started_at, finished_at, error, progress, next_attempt_at, error_type)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            INSERT INTO stages (document_id, stage, state, attempts, started_at, finished_at, error, progress, next_attempt_at, error_type, parts)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)
             ON CONFLICT (document_id, stage) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
                 started_at = excluded.started_at, finished_at = excluded.finished_at, error = excluded.error, progress = excluded.progress,
-                next_attempt_at = excluded.next_attempt_at, error_type = excluded.error_type
+                next_attempt_at = excluded.next_attempt_at, error_type = excluded.error_type, parts = excluded.parts
             """).With(statusEvent.DocumentId).With(change.Stage).With(stage.State.ToString()).With(stage.Attempts)
             .With(stage.StartedAt, NpgsqlDbType.TimestampTz).With(stage.FinishedAt, NpgsqlDbType.TimestampTz)
             .With(stage.Error, NpgsqlDbType.Text).With(stage.Progress, NpgsqlDbType.Double)
             .With(stage.NextAttemptAt, NpgsqlDbType.TimestampTz).With(stage.ErrorType, NpgsqlDbType.Text)
+            .With(stage.Parts is { } parts ? JsonSerializer.Serialize(parts, SluiceJson.Options) : null, NpgsqlDbType.Text)
             .ExecuteAsync(cancellationToken);
 
         await Sql.Command(connection, transaction, """
@@ -305,7 +306,8 @@ public sealed partial class PostgresStatusStore : IStatusStore
                     reader.GetStringOrNull(s + 5),
                     reader.IsDBNull(s + 6) ? null : reader.GetDouble(s + 6),
                     reader.GetTimeOrNull(s + 7),
-                    reader.GetStringOrNull(s + 8));
+                    reader.GetStringOrNull(s + 8),
+                    reader.GetStringOrNull(s + 9) is { } parts ? JsonSerializer.Deserialize<StageParts>(parts, SluiceJson.Options) : null);
             }
         }
 

@@ -29,6 +29,16 @@ public sealed class ChunkerOptions : IValidatableObject
     [Range(0, 255)]
     public int OverlapTokens { get; set; } = 40;
 
+    /// <summary>
+    /// Most chunks in one <c>chunks.created</c> event. A document cut into more chunks travels as several batches, each an
+    /// event of its own keyed by document and batch: they spread over the partitions, so several embed workers share one
+    /// large document, its progress moves batch by batch, and a worker that dies loses one batch, not the document. A
+    /// document of at most this many chunks travels in one event exactly as before. 256 chunks are a few seconds of
+    /// embedding on one CPU core: long enough that the per-event overhead is negligible, short enough to spread.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int BatchChunks { get; set; } = 256;
+
     /// <summary>Word pieces of text a chunk may hold: the window less [CLS] and [SEP].</summary>
     public int MaxContentTokens => MaxTokens - MiniLmVocabulary.SpecialTokenCount;
 

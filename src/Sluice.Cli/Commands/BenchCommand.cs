@@ -27,7 +27,11 @@ internal static class BenchCommand
         };
         ingest.SetAction((result, cancellationToken) => RunAsync(
             ServerOption.Resolve(result.GetValue(server)), result.GetValue(count), result.GetValue(concurrency), result.GetValue(words), cancellationToken));
-        return new Command("bench", "Benchmarks") { ingest, ThroughputBench.Create(), TransportBench.Create(), BurstBench.Create(), ExtractBench.Create(), Chaos.ChaosBench.Create(), IndexBench.Create(), RooflineBench.Create(), ColdStartBench.Create() };
+        return new Command("bench", "Benchmarks")
+        {
+            ingest, ThroughputBench.Create(), TransportBench.Create(), BurstBench.Create(), ExtractBench.Create(), Chaos.ChaosBench.Create(),
+            IndexBench.Create(), RooflineBench.Create(), ColdStartBench.Create(), FanOutBench.Create(),
+        };
     }
 
     private static async Task<int> RunAsync(Uri server, int count, int concurrency, int words, CancellationToken cancellationToken)

@@ -29,6 +29,13 @@ public sealed record EventEnvelope
 
     public required DateTimeOffset OccurredAt { get; init; }
 
+    /// <summary>
+    /// The batch of its document this event carries, when the document was cut into several (null otherwise, and in
+    /// events written before batches existed). Such an event is keyed by document and batch, so a document's batches
+    /// spread over the partitions and several workers share one document (see <see cref="Runtime.EventRecords.KeyOf"/>).
+    /// </summary>
+    public EventPart? Part { get; init; }
+
     /// <summary>Type-specific payload; read it with <see cref="GetData{T}"/>.</summary>
     public required JsonElement Data { get; init; }
 

@@ -18,8 +18,23 @@ public sealed record PageStart(int Page, int Offset);
 public sealed record DocumentExtracted(
     BlobReference Source, BlobReference Text, string Format, int Characters, IReadOnlyList<PageStart>? Pages);
 
-/// <summary>Payload of <see cref="Topics.ChunksCreated"/>: the chunk batch (JSON lines) by reference.</summary>
+/// <summary>
+/// Payload of <see cref="Topics.ChunksCreated"/>: the chunk batch (JSON lines) by reference. A large document's chunks
+/// travel in several such events, one per batch, each marked with its <see cref="EventEnvelope.Part"/>.
+/// </summary>
 public sealed record ChunksCreated(BlobReference Chunks, int Count);
+
+/// <summary>
+/// Which of a document's batches an event carries: <paramref name="Index"/> (0-based) of <paramref name="Count"/>. Set
+/// by <c>chunk</c> on each batch of a document cut into more than one, and carried unchanged by every event that follows
+/// from it (embedded vectors, retries, dead letters, replays) and by the status each stage reports for it, so that the
+/// status projection can count the batches done per document and stage (see <c>StatusFold</c>).
+/// </summary>
+public sealed record EventPart(int Index, int Count)
+{
+    /// <summary>Whether the part can be one of a set: an index within a count of at least two.</summary>
+    public bool IsValid => Count > 1 && Index >= 0 && Index < Count;
+}
 
 /// <summary>Lifecycle of one stage for one document.</summary>
 public enum StageState
@@ -54,6 +69,7 @@ public enum StageState
 /// With <see cref="StageState.Running"/>: the attempt that a <see cref="StageState.Retrying"/> report paused (the
 /// provider's circuit was open) goes on; not a new attempt.
 /// </param>
+/// <param name="Part">The batch of the document the report is about, when the stage works on it batch by batch.</param>
 public sealed record StageStatusChanged(
     string Stage,
     StageState State,
@@ -64,7 +80,8 @@ public sealed record StageStatusChanged(
     IReadOnlyList<BlobReference>? Blobs = null,
     DateTimeOffset? NextAttemptAt = null,
     string? ErrorType = null,
-    bool Resumed = false);
+    bool Resumed = false,
+    EventPart? Part = null);
 
 /// <summary>One chunk of a document's text, as stored and as carried in a chunk batch.</summary>
 /// <param name="Id">Deterministic id derived from the document id, index and text.</param>

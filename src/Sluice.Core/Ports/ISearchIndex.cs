@@ -46,6 +46,15 @@ public interface ISearchIndex
     Task UpsertAsync(
         string tenant, string documentId, EmbedderInfo embedder, IReadOnlyList<IndexedChunk> chunks, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Replaces the document's chunks whose index lies in [<paramref name="fromIndex"/>, <paramref name="toIndex"/>) with
+    /// <paramref name="chunks"/>, which must all lie in that range, and leaves its other chunks as they are: one batch of a
+    /// document indexed batch by batch. Idempotent: the same batch again replaces exactly its own rows.
+    /// </summary>
+    Task UpsertRangeAsync(
+        string tenant, string documentId, EmbedderInfo embedder, int fromIndex, int toIndex, IReadOnlyList<IndexedChunk> chunks,
+        CancellationToken cancellationToken = default);
+
     /// <summary>Removes the document's chunks; removing an absent document is not an error.</summary>
     Task DeleteAsync(string documentId, CancellationToken cancellationToken = default);
 

@@ -61,6 +61,10 @@ public sealed record BlobGarbage(string Key, BlobReference? Blob, BlobOwner? Own
 /// <param name="Progress">0..1 of the running attempt, when the stage can tell.</param>
 /// <param name="NextAttemptAt">While retrying: the next attempt's not-before time.</param>
 /// <param name="ErrorType">With an error: <c>transient</c> or <c>permanent</c>.</param>
+/// <param name="Parts">
+/// When the stage works on the document batch by batch: each batch's own status, from which the others are derived
+/// (see <c>StatusFold</c>); null otherwise. Stores keep it with the stage.
+/// </param>
 public sealed record StageStatus(
     StageState State,
     int Attempts,
@@ -69,7 +73,17 @@ public sealed record StageStatus(
     string? Error,
     double? Progress,
     DateTimeOffset? NextAttemptAt = null,
-    string? ErrorType = null);
+    string? ErrorType = null,
+    StageParts? Parts = null);
+
+/// <summary>A stage's status per batch of a document cut into <paramref name="Count"/> batches.</summary>
+/// <param name="Count">How many batches the document was cut into.</param>
+/// <param name="Batches">The status of each batch the stage reported on, by 0-based batch index; the others have not reached it yet.</param>
+public sealed record StageParts(int Count, IReadOnlyDictionary<int, StageStatus> Batches)
+{
+    /// <summary>Batches that succeeded.</summary>
+    public int Done => Batches.Values.Count(b => b.State == StageState.Succeeded);
+}
 
 /// <summary>The stage and reason of a failure.</summary>
 public sealed record DocumentError(string Stage, string Reason);

@@ -132,7 +132,21 @@ public static class EventRecords
             }
         }
 
-        return new OutgoingRecord(topic, envelope.DocumentId, envelope.ToUtf8Json(), headers);
+        return new OutgoingRecord(topic, KeyOf(envelope), envelope.ToUtf8Json(), headers);
+    }
+
+    /// <summary>
+    /// The record key of an event: its document id, so that a document's events stay in order on one partition; for one
+    /// batch of a document cut into several (<see cref="EventEnvelope.Part"/>), the document id and the batch index, so that
+    /// the batches spread over the partitions (and the workers) while each batch's own events stay in order. Status events
+    /// carry no part: they stay keyed by document, and the status projection folds a document's reports in order.
+    /// </summary>
+    public static string KeyOf(EventEnvelope envelope)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        return envelope.Part is { IsValid: true } part
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{envelope.DocumentId}/{part.Index}")
+            : envelope.DocumentId;
     }
 
     /// <summary>

@@ -15,6 +15,23 @@ public static class SearchIndexArguments
     /// An upsert: every chunk belongs to the document, appears once, and has a vector of the embedder's dimension
     /// (so a document is never indexed with a mix of embedders or dimensions).
     /// </summary>
+    /// <summary>An upsert of one batch (see <see cref="ISearchIndex.UpsertRangeAsync"/>): as <see cref="CheckUpsert"/>, and every chunk lies in the range.</summary>
+    public static void CheckUpsertRange(
+        string tenant, string documentId, EmbedderInfo embedder, int fromIndex, int toIndex, IReadOnlyList<IndexedChunk> chunks)
+    {
+        CheckUpsert(tenant, documentId, embedder, chunks);
+        ArgumentOutOfRangeException.ThrowIfNegative(fromIndex);
+        ArgumentOutOfRangeException.ThrowIfLessThan(toIndex, fromIndex);
+        foreach (var (chunk, _) in chunks)
+        {
+            if (chunk.Index < fromIndex || chunk.Index >= toIndex)
+            {
+                throw new ArgumentException(
+                    $"Chunk {chunk.Id} has index {chunk.Index}, outside the batch's range [{fromIndex}, {toIndex}).", nameof(chunks));
+            }
+        }
+    }
+
     public static void CheckUpsert(string tenant, string documentId, EmbedderInfo embedder, IReadOnlyList<IndexedChunk> chunks)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);

@@ -31,9 +31,10 @@ public sealed class StageContext(EventEnvelope input, int attempt, Func<double, 
         => reportProgress(fraction, cancellationToken);
 
     /// <summary>Builds an output event of this input, with a deterministic id.</summary>
+    /// <remarks>The output belongs to the same batch of its document as the input (<see cref="EventEnvelope.Part"/>).</remarks>
     public OutputEvent Output<T>(string topic, string stage, int index, T data, DateTimeOffset now)
         => new(topic, EventEnvelope.Create(
-            topic, Input.Tenant, Input.DocumentId, data, Ids.Output(Input.Id, stage, index), now, revision: Input.Revision));
+            topic, Input.Tenant, Input.DocumentId, data, Ids.Output(Input.Id, stage, index), now, revision: Input.Revision) with { Part = Input.Part });
 }
 
 /// <summary>An event a stage asks the runtime to publish.</summary>

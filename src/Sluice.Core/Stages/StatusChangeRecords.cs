@@ -47,8 +47,10 @@ public static class StatusChangeRecords
             : new StageStatus(StageState.Pending, 0, null, null, null, null);
         var stage = fold.Stage;
         var rows = new List<Ports.StatusChange>(2);
-        string? stageType = stage == previous ? null
-            : stage with { Progress = previous.Progress } == previous ? StatusChangeTypes.Progress
+        // Per-batch detail is not a change of its own: a batch that starts while others run changes nothing a reader sees.
+        var (now, then) = (stage with { Parts = null }, previous with { Parts = null });
+        string? stageType = now == then ? null
+            : now with { Progress = then.Progress } == then ? StatusChangeTypes.Progress
             : StatusChangeTypes.StageChanged;
         if (stageType is not null)
         {

@@ -24,7 +24,9 @@ public static class StatusFold
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(change);
         current.Stages.TryGetValue(change.Stage, out var previous);
-        var stage = Apply(previous?.Attempts == 0 ? null : previous, change, occurredAt);
+        var stage = change.Part is { } part
+            ? ApplyPart(previous, change, part, occurredAt)
+            : Apply(previous is null || previous.Attempts == 0 ? null : previous with { Parts = null }, change, occurredAt);
         var stages = new Dictionary<string, StageStatus>(current.Stages) { [change.Stage] = stage };
         var (state, error) = Document(pipeline, stages);
         long? chunks = change.Facts is { } facts && facts.TryGetValue(ChunksFact, out var n) ? n : null;
@@ -69,6 +71,106 @@ public static class StatusFold
         };
     }
 
+    /// <summary>
+    /// A report on one batch of a document cut into several: the batch's own status follows the rules of
+    /// <see cref="Apply"/> (so redeliveries, stale retries and replays of one batch behave as they do for a whole
+    /// document), and the stage's status is derived from all batches (<see cref="Aggregate"/>). A report whose batch
+    /// count differs from the one stored (the document was cut again with another batch size) starts the count over;
+    /// one that names no valid batch changes nothing.
+    /// </summary>
+    private static StageStatus ApplyPart(StageStatus? previous, StageStatusChanged change, EventPart part, DateTimeOffset at)
+    {
+        var pending = new StageStatus(StageState.Pending, 0, null, null, null, null);
+        if (!part.IsValid)
+        {
+            return previous ?? pending;
+        }
+
+        var batches = previous?.Parts is { } known && known.Count == part.Count
+            ? new Dictionary<int, StageStatus>(known.Batches)
+            : [];
+        batches.TryGetValue(part.Index, out var before);
+        batches[part.Index] = Apply(before, change with { Part = null }, at);
+        return Aggregate(new StageParts(part.Count, batches));
+    }
+
+    /// <summary>
+    /// The stage's status from its batches': succeeded once every batch succeeded; otherwise running while a batch runs or
+    /// has not reached the stage yet, else retrying while one waits to retry, else failed or dead-lettered with the first
+    /// broken batch's reason. Progress is the share of batches done; attempts are the most any batch needed.
+    /// </summary>
+    private static StageStatus Aggregate(StageParts parts)
+    {
+        var all = parts.Batches;
+        var attempts = all.Values.Max(b => b.Attempts);
+        var startedAt = all.Values.Min(b => b.StartedAt);
+        var done = parts.Done;
+        if (done == parts.Count)
+        {
+            return new StageStatus(StageState.Succeeded, attempts, startedAt, all.Values.Max(b => b.FinishedAt), null, 1, Parts: parts);
+        }
+
+        var progress = Math.Round((double)done / parts.Count, 4);
+        if (all.Count < parts.Count || all.Values.Any(b => b.State is StageState.Running or StageState.Pending))
+        {
+            return new StageStatus(StageState.Running, attempts, startedAt, null, null, progress, Parts: parts);
+        }
+
+        if (all.Where(b => b.Value.State == StageState.Retrying).OrderBy(b => b.Value.NextAttemptAt).ThenBy(b => b.Key).FirstOrDefault() is { Value: not null } retrying)
+        {
+            var batch = retrying.Value;
+            return new StageStatus(
+                StageState.Retrying, attempts, startedAt, null, Describe(retrying.Key, parts.Count, batch.Error), progress, batch.NextAttemptAt, batch.ErrorType, parts);
+        }
+
+        var (index, broken) = all.Where(b => b.Value.State is StageState.Failed or StageState.DeadLettered).OrderBy(b => b.Key).First();
+        return new StageStatus(
+            broken.State, attempts, startedAt, broken.FinishedAt, Describe(index, parts.Count, broken.Error), progress, null, broken.ErrorType, parts);
+    }
+
+    private static string Describe(int index, int count, string? error)
+        => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"batch {index + 1} of {count}: {error ?? "failed"}");
+
+    /// <summary>
+    /// Whether more will happen at the stage without a replay: an attempt runs or waits to retry, or a batch has still to
+    /// reach it. Batches come from the stage that feeds it (<see cref="Upstream"/>): each batch that stage has not failed
+    /// or dead-lettered will reach this one, even before this one has heard of any (its events are on their way); a batch
+    /// that stage parked will not, until it is replayed. A stage fed by a stage that works in one piece expects every
+    /// batch it counts.
+    /// </summary>
+    private static bool IsActive(string name, StageStatus stage, IReadOnlyDictionary<string, StageStatus> stages)
+    {
+        var parts = stage.Parts;
+        if (parts is null ? stage.State is StageState.Running or StageState.Retrying
+                : parts.Batches.Values.Any(b => b.State is StageState.Running or StageState.Retrying or StageState.Pending))
+        {
+            return true;
+        }
+
+        var upstream = Upstream(name) is { } feeder && stages.TryGetValue(feeder, out var fed) ? fed.Parts : null;
+        if (upstream is null)
+        {
+            return parts is not null && parts.Batches.Count < parts.Count;
+        }
+
+        for (var i = 0; i < upstream.Count; i++)
+        {
+            var seen = parts is not null && parts.Count == upstream.Count && parts.Batches.ContainsKey(i);
+            if (!seen && !(upstream.Batches.TryGetValue(i, out var source) && source.State is StageState.Failed or StageState.DeadLettered))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The pipeline stage whose output is the input of <paramref name="name"/> (null for the first, or an unknown stage).</summary>
+    private static string? Upstream(string name)
+        => StageCatalog.Find(name) is { } stage
+            ? StageCatalog.Pipeline.FirstOrDefault(s => s.Outputs.Contains(stage.InputTopic, StringComparer.Ordinal))?.Name
+            : null;
+
     /// <summary>The stage after an attempt ended in <paramref name="change"/>'s state, with its error (if any).</summary>
     private static StageStatus EndAttempt(StageStatus previous, StageStatusChanged change, DateTimeOffset at, DateTimeOffset? finishedAt)
         => previous with
@@ -104,7 +206,9 @@ public static class StatusFold
         {
             if (stages.TryGetValue(name, out var stage) && stage.State is StageState.Failed or StageState.DeadLettered)
             {
-                if (stages.Values.Any(s => s.State is StageState.Running or StageState.Retrying))
+                // Every pipeline stage counts, also one that has not reported yet (its batches may be on their way).
+                if (pipeline.Concat(stages.Keys).Distinct(StringComparer.Ordinal)
+                    .Any(s => IsActive(s, stages.GetValueOrDefault(s) ?? new StageStatus(StageState.Pending, 0, null, null, null, null), stages)))
                 {
                     return (DocumentState.Processing, null);
                 }

@@ -7,7 +7,8 @@ namespace Sluice.Processing.Stages;
 
 /// <summary>
 /// <c>chunks.created</c> → <c>chunks.embedded</c>: embeds a document's chunks in batches and publishes the
-/// vectors by reference, with the embedder's name and version.
+/// vectors by reference, with the embedder's name and version. A large document arrives as several events, one per
+/// batch of chunks; each is handled on its own, and its output belongs to the same batch.
 /// </summary>
 public sealed class EmbedStage(IBlobStore blobs, IEmbedder embedder, DocumentWrites writes, TimeProvider time) : IStage
 {

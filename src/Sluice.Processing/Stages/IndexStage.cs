@@ -7,7 +7,10 @@ namespace Sluice.Processing.Stages;
 
 /// <summary>
 /// <c>chunks.embedded</c> → <c>documents.indexed</c>: replaces the document's chunks in the search index
-/// (idempotent), unless the document was deleted meanwhile.
+/// (idempotent), unless the document was deleted meanwhile. For one batch of a document cut into several
+/// (<see cref="EventEnvelope.Part"/>), it replaces exactly that batch's rows (the range of chunk indexes the batch
+/// holds) and leaves the other batches' as they are; the document counts as indexed once every batch is (the status
+/// projection counts them), and until then a search may already find the batches that landed.
 /// </summary>
 public sealed class IndexStage(IBlobStore blobs, ISearchIndex index, DocumentWrites writes, TimeProvider time) : IStage
 {
@@ -51,7 +54,10 @@ public sealed class IndexStage(IBlobStore blobs, ISearchIndex index, DocumentWri
         IReadOnlyList<IndexedChunk> indexed = [.. chunks.Zip(vectors, (c, v) => new IndexedChunk(c, v))];
         if (!await writes.WriteAsync(
                 context.Input,
-                token => index.UpsertAsync(context.Input.Tenant, documentId, embedder, indexed, token),
+                token => context.Input.Part is { IsValid: true } && indexed.Count > 0
+                    ? index.UpsertRangeAsync(
+                        context.Input.Tenant, documentId, embedder, chunks.Min(c => c.Index), chunks.Max(c => c.Index) + 1, indexed, token)
+                    : index.UpsertAsync(context.Input.Tenant, documentId, embedder, indexed, token),
                 token => index.DeleteAsync(documentId, token),
                 cancellationToken))
         {

@@ -105,6 +105,16 @@ internal sealed class TracedSearchIndex(ISearchIndex inner, string stores) : ISe
         await StorageTracing.RunAsync(span, Done(inner.UpsertAsync(tenant, documentId, embedder, chunks, cancellationToken)));
     }
 
+    public async Task UpsertRangeAsync(
+        string tenant, string documentId, EmbedderInfo embedder, int fromIndex, int toIndex, IReadOnlyList<IndexedChunk> chunks,
+        CancellationToken cancellationToken = default)
+    {
+        var span = Start("upsert");
+        span?.SetTag("sluice.document_id", documentId);
+        span?.SetTag("sluice.index.chunks", chunks.Count);
+        await StorageTracing.RunAsync(span, Done(inner.UpsertRangeAsync(tenant, documentId, embedder, fromIndex, toIndex, chunks, cancellationToken)));
+    }
+
     public Task DeleteAsync(string documentId, CancellationToken cancellationToken = default) => inner.DeleteAsync(documentId, cancellationToken);
 
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchQuery query, CancellationToken cancellationToken = default)

@@ -488,6 +488,12 @@ internal sealed class RecordProcessor(
             id = Ids.Derive(id, occasion);
         }
 
+        // A batch's report counts for its batch: the projection completes the stage once every batch succeeded.
+        if (input.Part is { IsValid: true } part)
+        {
+            status = status with { Part = part };
+        }
+
         return EventEnvelope.Create(Topics.DocumentsStatus, input.Tenant, input.DocumentId, status, id, time.GetUtcNow(), revision: input.Revision);
     }
 

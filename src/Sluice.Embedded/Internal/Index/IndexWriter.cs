@@ -10,12 +10,19 @@ namespace Sluice.Embedded.Internal.Index;
 internal static class IndexWriter
 {
     /// <summary>Replaces the document's rows; returns the change and the new rows' ids, in chunk order.</summary>
+    /// <param name="connection">An open connection to the index file.</param>
+    /// <param name="tenant">The document's tenant.</param>
+    /// <param name="documentId">The document.</param>
+    /// <param name="embedder">What made the vectors.</param>
+    /// <param name="chunks">The new rows.</param>
+    /// <param name="range">When set, only the document's rows whose index lies in [from, to) are replaced (one batch); otherwise all of them.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
     public static async Task<(IndexChange Change, long[] RowIds)> ReplaceAsync(
         SqliteConnection connection, string tenant, string documentId, EmbedderInfo embedder, IReadOnlyList<IndexedChunk> chunks,
-        CancellationToken cancellationToken = default)
+        (int From, int To)? range = null, CancellationToken cancellationToken = default)
     {
         await using var transaction = connection.BeginTransaction(deferred: false);
-        await DeleteRowsAsync(connection, documentId, cancellationToken);
+        await DeleteRowsAsync(connection, documentId, range, cancellationToken);
         var rowIds = new long[chunks.Count];
         await using (var insert = connection.CreateCommand())
         {
@@ -57,7 +64,7 @@ internal static class IndexWriter
     public static async Task<IndexChange?> DeleteAsync(SqliteConnection connection, string documentId, CancellationToken cancellationToken = default)
     {
         await using var transaction = connection.BeginTransaction(deferred: false);
-        if (await DeleteRowsAsync(connection, documentId, cancellationToken) == 0)
+        if (await DeleteRowsAsync(connection, documentId, null, cancellationToken) == 0)
         {
             return null;
         }
@@ -67,11 +74,19 @@ internal static class IndexWriter
         return change;
     }
 
-    private static async Task<int> DeleteRowsAsync(SqliteConnection connection, string documentId, CancellationToken cancellationToken)
+    private static async Task<int> DeleteRowsAsync(SqliteConnection connection, string documentId, (int From, int To)? range, CancellationToken cancellationToken)
     {
         await using var delete = connection.CreateCommand();
-        delete.CommandText = "DELETE FROM search_chunks WHERE document_id = $doc";
+        delete.CommandText = range is null
+            ? "DELETE FROM search_chunks WHERE document_id = $doc"
+            : "DELETE FROM search_chunks WHERE document_id = $doc AND idx >= $from AND idx < $to";
         delete.Parameters.AddWithValue("$doc", documentId);
+        if (range is { } r)
+        {
+            delete.Parameters.AddWithValue("$from", r.From);
+            delete.Parameters.AddWithValue("$to", r.To);
+        }
+
         return await delete.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -9,6 +9,7 @@ internal static class StatusSchema
     [
         ("stages", "next_attempt_at", "TEXT"),
         ("stages", "error_type", "TEXT"),
+        ("stages", "parts_json", "TEXT"),
         ("documents", "source_uri", "TEXT"),
         ("documents", "published_at", "TEXT"),
     ];

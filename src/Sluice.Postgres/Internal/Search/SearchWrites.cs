@@ -22,16 +22,33 @@ internal static class SearchWrites
         FROM STDIN (FORMAT BINARY)
         """;
 
-    public static async Task ReplaceAsync(
+    /// <summary>Replaces all of the document's rows in one transaction.</summary>
+    public static Task ReplaceAsync(
         NpgsqlConnection connection, string tenant, string documentId, EmbedderInfo embedder, IReadOnlyList<IndexedChunk> chunks,
         int copyThreshold, CancellationToken cancellationToken)
+        => ReplaceAsync(connection, tenant, documentId, embedder, chunks, copyThreshold, null, cancellationToken);
+
+    /// <summary>Replaces the document's rows (or, with <paramref name="range"/>, those of one batch) in one transaction.</summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="tenant">The document's tenant.</param>
+    /// <param name="documentId">The document.</param>
+    /// <param name="embedder">What made the vectors.</param>
+    /// <param name="chunks">The new rows.</param>
+    /// <param name="copyThreshold">From this many rows on, binary COPY instead of inserts.</param>
+    /// <param name="range">When set, only the document's rows whose index lies in [from, to) are replaced (one batch); otherwise all of them.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public static async Task ReplaceAsync(
+        NpgsqlConnection connection, string tenant, string documentId, EmbedderInfo embedder, IReadOnlyList<IndexedChunk> chunks,
+        int copyThreshold, (int From, int To)? range, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var copy = chunks.Count >= copyThreshold;
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             batch.BatchCommands.Add(Statements.Of(DocumentLocks.LockSql, DocumentLocks.Search, documentId));
-            batch.BatchCommands.Add(Statements.Of("DELETE FROM search_chunks WHERE document_id = $1", documentId));
+            batch.BatchCommands.Add(range is { } r
+                ? Statements.Of("DELETE FROM search_chunks WHERE document_id = $1 AND idx >= $2 AND idx < $3", documentId, r.From, r.To)
+                : Statements.Of("DELETE FROM search_chunks WHERE document_id = $1", documentId));
             if (!copy)
             {
                 foreach (var (chunk, vector) in chunks)
