@@ -99,13 +99,23 @@ internal static class HoldingServices
         where T : class
     {
         var descriptor = services.Last(d => d.ServiceType == typeof(T));
-        var implementation = descriptor.ImplementationType ?? throw new InvalidOperationException($"{typeof(T).Name} is not registered by type.");
+        Func<IServiceProvider, T> inner;
+        if (descriptor.ImplementationType is { } implementation)
+        {
+            services.AddSingleton(implementation);
+            inner = sp => (T)sp.GetRequiredService(implementation);
+        }
+        else
+        {
+            var factory = descriptor.ImplementationFactory ?? throw new InvalidOperationException($"{typeof(T).Name} is registered by instance.");
+            inner = sp => (T)factory(sp);
+        }
+
         services.Remove(descriptor);
-        services.AddSingleton(implementation);
         services.AddSingleton(sp =>
         {
             var proxy = DispatchProxy.Create<T, HoldingProxy<T>>();
-            ((HoldingProxy<T>)(object)proxy).Configure((T)sp.GetRequiredService(implementation), hold, matches);
+            ((HoldingProxy<T>)(object)proxy).Configure(inner(sp), hold, matches);
             return proxy;
         });
     }
