@@ -39,7 +39,7 @@ public sealed class OnnxEmbedderOptions
     /// quantized from the fp32 model when the embedder loads; faster on CPUs with VNNI (<c>sluice bench roofline</c>
     /// measures it), with vectors close to but not equal to fp32's (cosine about 0.99; less for texts of one or two
     /// word pieces). The two give vectors of different <see cref="Core.Ports.EmbedderInfo.Version"/>s,
-    /// which an index does not mix: changing it means re-embedding what was indexed.
+    /// which search never compares with each other; after a change the API process re-embeds what was indexed.
     /// </summary>
     [AllowedValues(Fp32Precision, Int8Precision, ErrorMessage = "Sluice:Embedding:Onnx:Precision must be one of: fp32, int8.")]
     public string Precision { get; set; } = Fp32Precision;
