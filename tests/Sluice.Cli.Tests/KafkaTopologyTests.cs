@@ -53,7 +53,10 @@ public sealed class KafkaTopologyTests
 
         // A second embedder joins: the group rebalances and the newcomer gets partitions of chunks.created.
         await using var embed2 = SluiceProcess.Start(Environment, Worker("embed"));
-        await embed2.WaitForOutputAsync(IsAssignment, TimeSpan.FromSeconds(60));
+
+        // The rebalance completes once every member of the group has polled again; on a loaded run, with the first
+        // embedder and every other process sharing two cores, that once took more than a minute (as in NoSharedDiskTests).
+        await embed2.WaitForOutputAsync(IsAssignment, TimeSpan.FromSeconds(150));
         await embed1.WaitForOutputAsync(l => l.Contains("gives up", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
 
         var page = (await http.GetFromJsonAsync<DocumentPage>(new Uri("v1/documents?limit=200", UriKind.Relative), Ct))!;

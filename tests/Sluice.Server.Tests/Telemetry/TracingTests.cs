@@ -15,7 +15,7 @@ public sealed class TracingTests
     [InlineData("kafka")]
     public async Task OneDocument_IsOneTrace_FromTheUploadThroughEveryStage(string log)
     {
-        var spans = new List<Activity>();
+        var spans = new LockedSpans();
         await using var host = await SluiceTestHost.StartOnAsync(
             log,
             new Dictionary<string, string?> { ["Sluice:Telemetry:Tracing"] = "true" },
@@ -80,7 +80,7 @@ public sealed class TracingTests
     [Fact]
     public async Task AStageThatDeadLetters_MarksItsSpanAsAnError()
     {
-        var spans = new List<Activity>();
+        var spans = new LockedSpans();
         await using var host = await SluiceTestHost.StartAsync(
             new Dictionary<string, string?> { ["Sluice:Telemetry:Tracing"] = "true" },
             services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)));
@@ -107,7 +107,7 @@ public sealed class TracingTests
     [Fact]
     public async Task ARetriedRecord_StaysInItsDocumentsTrace_AndItsNewSpanLinksToTheFailedAttempt()
     {
-        var spans = new List<Activity>();
+        var spans = new LockedSpans();
         await using var host = await SluiceTestHost.StartAsync(
             new Dictionary<string, string?> { ["Sluice:Telemetry:Tracing"] = "true", ["Sluice:RetryDelays"] = "1s" },
             services =>
