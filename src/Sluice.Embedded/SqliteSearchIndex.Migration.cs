@@ -1,4 +1,5 @@
 using Sluice.Core.Ports;
+using Sluice.Core.Search;
 using Sluice.Embedded.Internal.Index;
 
 namespace Sluice.Embedded;
@@ -51,16 +52,8 @@ public sealed partial class SqliteSearchIndex
     public async Task<bool> ReplaceVectorsAsync(
         string documentId, string previous, EmbedderInfo embedder, IReadOnlyList<ChunkVector> vectors, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(documentId);
-        ArgumentException.ThrowIfNullOrEmpty(previous);
-        ArgumentNullException.ThrowIfNull(embedder);
-        ArgumentNullException.ThrowIfNull(vectors);
-        if (vectors.Any(v => v.Vector is null || v.Vector.Length != embedder.Dimensions))
-        {
-            throw new ArgumentException($"Every vector must have the {embedder.Dimensions} dimensions of {embedder}.", nameof(vectors));
-        }
+        var byChunk = SearchIndexArguments.CheckReplaceVectors(documentId, previous, embedder, vectors);
 
-        var byChunk = vectors.ToDictionary(v => v.ChunkId, v => v.Vector, StringComparer.Ordinal);
         await using var connection = await _file.OpenAsync(cancellationToken);
         var (change, rows) = await VectorMigrationWriter.ReplaceAsync(connection, documentId, previous, embedder, byChunk, cancellationToken);
         if (change is not { } applied)

@@ -1,6 +1,7 @@
 using Npgsql;
 using Pgvector;
 using Sluice.Core.Ports;
+using Sluice.Core.Search;
 using Sluice.Postgres.Internal;
 
 namespace Sluice.Postgres;
@@ -48,17 +49,9 @@ public sealed partial class PostgresSearchIndex
     public async Task<bool> ReplaceVectorsAsync(
         string documentId, string previous, EmbedderInfo embedder, IReadOnlyList<ChunkVector> vectors, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(documentId);
-        ArgumentException.ThrowIfNullOrEmpty(previous);
-        ArgumentNullException.ThrowIfNull(embedder);
-        ArgumentNullException.ThrowIfNull(vectors);
-        if (vectors.Any(v => v.Vector is null || v.Vector.Length != embedder.Dimensions))
-        {
-            throw new ArgumentException($"Every vector must have the {embedder.Dimensions} dimensions of {embedder}.", nameof(vectors));
-        }
+        var byChunk = SearchIndexArguments.CheckReplaceVectors(documentId, previous, embedder, vectors);
 
         await _vectorIndexes.EnsureAsync(embedder.Dimensions, cancellationToken);
-        var byChunk = vectors.ToDictionary(v => v.ChunkId, v => v.Vector, StringComparer.Ordinal);
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 

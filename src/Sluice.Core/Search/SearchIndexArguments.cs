@@ -94,4 +94,23 @@ public static class SearchIndexArguments
             throw new ArgumentException($"Unknown search mode {query.Mode}.", nameof(query));
         }
     }
+
+    /// <summary>
+    /// The arguments of <see cref="IVectorMigration.ReplaceVectorsAsync"/>: a document, the previous embedder, and one
+    /// vector of the new embedder's dimension per chunk; returns the vectors by chunk id.
+    /// </summary>
+    public static Dictionary<string, float[]> CheckReplaceVectors(
+        string documentId, string previous, EmbedderInfo embedder, IReadOnlyList<ChunkVector> vectors)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(documentId);
+        ArgumentException.ThrowIfNullOrEmpty(previous);
+        ArgumentNullException.ThrowIfNull(embedder);
+        ArgumentNullException.ThrowIfNull(vectors);
+        if (vectors.Any(v => v.Vector is null || v.Vector.Length != embedder.Dimensions))
+        {
+            throw new ArgumentException($"Every vector must have the {embedder.Dimensions} dimensions of {embedder}.", nameof(vectors));
+        }
+
+        return vectors.ToDictionary(v => v.ChunkId, v => v.Vector, StringComparer.Ordinal);
+    }
 }
