@@ -35,11 +35,14 @@ install() {
 access_key=SLUICETESTACCESSKEY0
 secret_key=sluice-test-secret-key-not-for-production
 
-# A loopback TCP port nothing listens on.
+# A loopback TCP port nothing listens on, below the kernel's ephemeral range: a port the kernel may hand to any
+# outgoing connection (or to a test server asking for port 0) can be taken between this check and the bind.
 free_port() {
-  local port
+  local port low=32768
+  [ -r /proc/sys/net/ipv4/ip_local_port_range ] && read -r low _ < /proc/sys/net/ipv4/ip_local_port_range
+  [ "$low" -gt 11024 ] || low=61000
   for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 40000))
+    if [ "$low" -eq 61000 ]; then port=$((61000 + RANDOM % 4000)); else port=$((10000 + RANDOM % (low - 10000))); fi
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0
@@ -72,12 +75,27 @@ stop_daemons() {
   done
 }
 
+# Starts the cluster; a port taken by another process meanwhile fails one attempt, and the next picks other ports.
 start() {
+  local attempt rc
   command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null && command -v radosgw >/dev/null \
     || die "Ceph is not installed (run: $0 install)"
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   [ -f "$dir/run/mon.a.pid" ] && die "$dir holds a cluster already (stop it first)"
+  for attempt in 1 2 3; do
+    # Not as a condition, where bash would ignore errexit inside the subshell.
+    set +e
+    (set -e; start_once)
+    rc=$?
+    set -e
+    [ "$rc" -eq 0 ] && return 0
+    echo "ceph-rgw: attempt $attempt of 3 failed" >&2
+  done
+  exit 1
+}
+
+start_once() {
   rm -rf "${dir:?}"/{mon,osd,rgw,run,log,ceph.conf,monmap,s3.env}
   mkdir -p "$dir"/{mon,osd,rgw,run,log}
 
