@@ -92,7 +92,7 @@ public sealed class SluiceOptions : IValidatableObject
     /// batches (at most <see cref="EmbedBatchTexts"/> texts) and run one batch at a time, so more documents
     /// in flight means fuller batches, not more contention. Small documents (one or two chunks each) fill the
     /// model's batches only with many of them in flight: at 8, SciFact abstracts ran in batches of 10 texts; at 32,
-    /// of 31, and the pipeline took 12–20 % less time (docs/BENCHMARKS.md).
+    /// of 31, and the pipeline took about 12 % less time (docs/BENCHMARKS.md).
     /// </summary>
     [Range(1, 256)]
     public int EmbedParallelism { get; set; } = 32;
