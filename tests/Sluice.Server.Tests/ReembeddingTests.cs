@@ -14,20 +14,11 @@ namespace Sluice.Server.Tests;
 public sealed class ReembeddingTests : IDisposable
 {
     private const string Text = "Puffins dig burrows on grassy cliff tops and raise a single chick each summer.";
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "sluice-tests", Guid.NewGuid().ToString("N"));
+    private readonly TestDirectory _directory = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public async Task AfterAChangeOfEmbedder_OldDocumentsAreFoundByKeywordOnly_UntilReembedded_ThenByVectorAgain()
@@ -79,7 +70,7 @@ public sealed class ReembeddingTests : IDisposable
     private Task<SluiceTestHost> StartAsync(string version, bool reembed) => SluiceTestHost.StartAsync(
         new Dictionary<string, string?>
         {
-            ["Sluice:DataDirectory"] = _directory,
+            ["Sluice:DataDirectory"] = _directory.Path,
             ["Sluice:Embedding:Reembed:Enabled"] = reembed ? "true" : "false",
             ["Sluice:Embedding:Reembed:StartDelay"] = "00:00:00",
         },

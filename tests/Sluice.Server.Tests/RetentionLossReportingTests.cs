@@ -9,32 +9,22 @@ namespace Sluice.Server.Tests;
 /// <summary>The embedded log's hard retention cap deleting unread records makes the process not ready, with a reason.</summary>
 public sealed class RetentionLossReportingTests : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "sluice-retention", Guid.NewGuid().ToString("N"));
+    private readonly TestDirectory _directory = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public async Task UnreadRecordsDeletedByTheHardCap_AreReportedToReadiness()
     {
-        Directory.CreateDirectory(_directory);
         var clock = new ManualClock(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var readiness = new ReadinessSignals();
         await using var log = RetentionLossReporting.Wire(
             new SqliteEventLog(
                 Options.Create(new SqliteEventLogOptions
                 {
-                    Path = Path.Combine(_directory, "log.db"),
+                    Path = Path.Combine(_directory.Path, "log.db"),
                     DefaultRetention = TimeSpan.FromDays(1),
                     MaxRetention = TimeSpan.FromDays(3),
                 }),
