@@ -17,12 +17,13 @@ internal sealed class GroupCoordinator(
     IReadOnlyList<string> topics,
     long sessionTimeoutMs,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger) : IDisposable
 {
     private const char TopicSeparator = '\u001f';
 
     private readonly string _incarnation = Guid.NewGuid().ToString("N");
     private readonly string _topics = string.Join(TopicSeparator, topics);
+    private SqliteCommand? _readGeneration;
 
     public string MemberId => memberId;
 
@@ -31,9 +32,12 @@ internal sealed class GroupCoordinator(
     /// <summary>Cheap read: changes whenever a member joins, leaves or expires.</summary>
     public long ReadGeneration()
     {
-        using var command = Command("SELECT generation FROM consumer_groups WHERE group_id = $group;");
+        // Read at every poll: prepared once.
+        var command = _readGeneration ??= Command("SELECT generation FROM consumer_groups WHERE group_id = $group;");
         return command.ExecuteScalar() is long generation ? generation : -1;
     }
+
+    public void Dispose() => _readGeneration?.Dispose();
 
     /// <summary>Joins or heartbeats, expires silent members and returns the group as it now is.</summary>
     public GroupView Heartbeat()

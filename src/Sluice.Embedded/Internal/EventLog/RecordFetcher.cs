@@ -3,10 +3,29 @@ using Sluice.Core.Ports;
 
 namespace Sluice.Embedded.Internal.EventLog;
 
-/// <summary>Reads records of one partition from a position. Offsets deleted by retention are skipped.</summary>
-internal sealed class RecordFetcher(SqliteConnection connection) : IDisposable
+/// <summary>
+/// Reads records of one partition from a position (offsets deleted by retention are skipped), and the end of every
+/// partition of a consumer's topics in one small query, so that a poll reads only the partitions that have records.
+/// </summary>
+internal sealed class RecordFetcher(SqliteConnection connection, IReadOnlyList<string> topics) : IDisposable
 {
     private SqliteCommand? _command;
+    private SqliteCommand? _ends;
+
+    /// <summary>
+    /// Fills <paramref name="into"/> with the next offset to be written of every partition of the topics (the
+    /// <c>partitions</c> table, written in the same transaction as the records): records below it are committed.
+    /// </summary>
+    public void Ends(Dictionary<TopicPartition, long> into)
+    {
+        var command = _ends ??= PrepareEnds();
+        into.Clear();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            into[new TopicPartition(reader.GetString(0), reader.GetInt32(1))] = reader.GetInt64(2);
+        }
+    }
 
     /// <summary>Appends up to <paramref name="limit"/> records at or after <paramref name="position"/>; returns the next position.</summary>
     public long Fetch(TopicPartition partition, long position, int limit, List<ConsumedRecord> into)
@@ -34,7 +53,25 @@ internal sealed class RecordFetcher(SqliteConnection connection) : IDisposable
         return position;
     }
 
-    public void Dispose() => _command?.Dispose();
+    public void Dispose()
+    {
+        _command?.Dispose();
+        _ends?.Dispose();
+    }
+
+    private SqliteCommand PrepareEnds()
+    {
+        var command = connection.CreateCommand();
+        var names = new string[topics.Count];
+        for (var i = 0; i < topics.Count; i++)
+        {
+            names[i] = "$t" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            command.Parameters.AddWithValue(names[i], topics[i]);
+        }
+
+        command.CommandText = $"SELECT topic, partition, next_offset FROM partitions WHERE topic IN ({string.Join(", ", names)});";
+        return command;
+    }
 
     private SqliteCommand Prepare()
     {

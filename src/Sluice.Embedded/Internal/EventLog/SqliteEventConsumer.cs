@@ -26,6 +26,7 @@ internal sealed class SqliteEventConsumer : IEventConsumer
     private readonly Dictionary<TopicPartition, long?> _positions = [];
     private readonly HashSet<TopicPartition> _pending = [];
     private readonly HashSet<TopicPartition> _paused = [];
+    private readonly Dictionary<TopicPartition, long> _ends = [];
     private SqliteConnection? _connection;
     private GroupCoordinator? _group;
     private RecordFetcher? _fetcher;
@@ -163,6 +164,7 @@ internal sealed class SqliteEventConsumer : IEventConsumer
         {
             _positions.Clear();
             _fetcher?.Dispose();
+            _group?.Dispose();
             _connection?.Dispose();
         }
 
@@ -175,7 +177,7 @@ internal sealed class SqliteEventConsumer : IEventConsumer
         if (_group is null)
         {
             _connection = _connections.Open();
-            _fetcher = new RecordFetcher(_connection);
+            _fetcher = new RecordFetcher(_connection, _settings.Topics);
             _group = new GroupCoordinator(
                 _connection, _catalog, GroupId, _memberId, _settings.Topics, _sessionTimeoutMs, _time, _logger);
         }
@@ -256,11 +258,24 @@ internal sealed class SqliteEventConsumer : IEventConsumer
             return records;
         }
 
+        // One query for where every partition ends, then a query only for a partition with records past this
+        // member's position: an idle member's poll costs one small read, not one per partition (dozens per stage).
+        _fetcher!.Ends(_ends);
         var start = _fetchCursor++ % active.Count;
         for (var i = 0; i < active.Count && records.Count < maxRecords; i++)
         {
             var tp = active[(start + i) % active.Count];
-            _positions[tp] = _fetcher!.Fetch(tp, _positions[tp] ?? 0, maxRecords - records.Count, records);
+            var position = _positions[tp] ?? 0;
+            var known = _ends.TryGetValue(tp, out var end);
+            if (known && end <= position)
+            {
+                continue;
+            }
+
+            var next = _fetcher.Fetch(tp, position, maxRecords - records.Count, records);
+
+            // Read nothing below a committed end: retention deleted those records, so there is nothing to read before it.
+            _positions[tp] = known && next == position ? end : next;
         }
 
         return records;
