@@ -13,7 +13,8 @@ namespace Sluice.Cli.Commands;
 /// directory, measures the time to <c>/healthz</c> and <c>/readyz</c>, and fires three bursts from C clients: the
 /// first the moment the server is ready (cold), the second as soon as the first was acknowledged (the pipeline busy
 /// with the first), the third once everything is terminal (warm). It reports the acknowledgement latency of each,
-/// the time to the first completed document and until all are terminal. Several <c>--program</c>s run in turn, run
+/// the time to the first completed document and until all are terminal, and each burst's first wave (every client's first
+/// upload, sent at once) apart from the rest. Several <c>--program</c>s run in turn, run
 /// after run, so that a noisy machine affects them alike.
 /// </summary>
 internal static class ColdStartBench
@@ -199,6 +200,8 @@ internal static class ColdStartBench
             output.Append(CultureInfo.InvariantCulture,
                 $"  burst {i + 1} {BurstNames[i],-4}  {b.Succeeded.Count}/{b.Sent} accepted in {b.Elapsed.TotalSeconds:F2} s ({b.Succeeded.Count / b.Elapsed.TotalSeconds:F0}/s){b.DescribeFailures()}; ack ms p50 {b.P50:F0}  p99 {b.P99:F0}  max {b.Max:F0}; server CPU {r.Cpu[i].TotalSeconds:F2} s");
             output.AppendLine(i == 1 ? string.Create(CultureInfo.InvariantCulture, $" ({r.FirstBurstTerminalWhenBusy} of burst 1 terminal when it began)") : string.Empty);
+            output.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"    first wave (each client's first upload, {b.FirstWaveMs.Length} at once): p50 {UploadBurst.Percentile(b.FirstWaveMs, 0.5):F0}  max {(b.FirstWaveMs.Length > 0 ? b.FirstWaveMs[^1] : 0):F0}; the {b.AfterFirstWaveMs.Length} after it: p50 {UploadBurst.Percentile(b.AfterFirstWaveMs, 0.5):F0}  p99 {UploadBurst.Percentile(b.AfterFirstWaveMs, 0.99):F0}  max {(b.AfterFirstWaveMs.Length > 0 ? b.AfterFirstWaveMs[^1] : 0):F0}"));
         }
 
         output.AppendLine(string.Create(CultureInfo.InvariantCulture,

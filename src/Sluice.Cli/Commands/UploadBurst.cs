@@ -25,6 +25,9 @@ internal static class UploadBurst
     {
         var ok = new ConcurrentBag<string>();
         var latencies = new ConcurrentBag<double>();
+        var firstWave = new ConcurrentBag<double>();
+        var afterFirstWave = new ConcurrentBag<double>();
+        var started = 0;
         var failures = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var runId = Guid.NewGuid().ToString("N")[..8];
         var startedAt = DateTimeOffset.UtcNow;
@@ -34,7 +37,8 @@ internal static class UploadBurst
             {
                 using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(Document(kind, runId, i)));
                 content.Headers.ContentType = new("text/plain");
-                var started = Stopwatch.GetTimestamp();
+                var wave = Interlocked.Increment(ref started) <= clients ? firstWave : afterFirstWave;
+                var sent = Stopwatch.GetTimestamp();
                 try
                 {
                     using var response = await http.PostAsync(new Uri(string.Format(CultureInfo.InvariantCulture, pathFormat, i), UriKind.Relative), content, token);
@@ -49,15 +53,19 @@ internal static class UploadBurst
                         failures.AddOrUpdate(((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
                     }
 
-                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    var latency = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+                    latencies.Add(latency);
+                    wave.Add(latency);
                 }
                 catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
                 {
-                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    var latency = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+                    latencies.Add(latency);
+                    wave.Add(latency);
                     failures.AddOrUpdate(ex is TaskCanceledException ? "client timeout" : "connection error", 1, (_, n) => n + 1);
                 }
             });
-        return new BurstOutcome([.. ok], [.. latencies.Order()], failures, startedAt, clock.Elapsed, count);
+        return new BurstOutcome([.. ok], [.. latencies.Order()], failures, startedAt, clock.Elapsed, count) { FirstWaveMs = [.. firstWave.Order()], AfterFirstWaveMs = [.. afterFirstWave.Order()] };
     }
 
     /// <summary>The p-th percentile (0..1) of sorted values, nearest rank; 0 for none.</summary>
@@ -78,6 +86,15 @@ internal sealed record BurstOutcome(
     public double P99 => UploadBurst.Percentile(LatenciesMs, 0.99);
 
     public double Max => LatenciesMs.Length > 0 ? LatenciesMs[^1] : 0;
+
+    /// <summary>
+    /// Latencies (sorted) of the first request of each client, all sent at once: the wave that finds the server as
+    /// it was before the burst (cold code, empty pools), and shares the cores with every other request of that wave.
+    /// </summary>
+    public double[] FirstWaveMs { get; init; } = [];
+
+    /// <summary>Latencies (sorted) of every later request.</summary>
+    public double[] AfterFirstWaveMs { get; init; } = [];
 
     /// <summary>Failures as "(503: 2, client timeout: 1)", or empty.</summary>
     public string DescribeFailures()
