@@ -99,6 +99,37 @@ public sealed class SqliteEventLogRetentionTests : IDisposable
     }
 
     [Fact]
+    public async Task AMemberWhoseUnreadRecordsTheHardCapDeleted_MovesPastTheGap_AndReadsWhatComesNextOnce()
+    {
+        await using var log = _file.Open(
+            o =>
+            {
+                o.DefaultRetention = TimeSpan.FromDays(1);
+                o.MaxRetention = TimeSpan.FromDays(3);
+            },
+            _clock);
+        await log.EnsureTopicsAsync([new TopicSpec("jobs", 1)], Ct);
+        var producer = log.CreateProducer();
+        await producer.ProduceAsync(Enumerable.Range(0, 10).Select(i => Record("jobs", "k", $"job-{i}")).ToList(), Ct);
+        await using var member = log.CreateConsumer(new ConsumerSettings("slow", ["jobs"]));
+        var first = new List<ConsumedRecord>();
+        while (first.Count < 3)
+        {
+            first.AddRange(await member.PollAsync(3 - first.Count, TimeSpan.FromMilliseconds(50), Ct));
+        }
+
+        _clock.Advance(TimeSpan.FromDays(4)); // offsets 3 to 9, never read, are past the hard cap
+        Assert.Equal(10, await log.SweepRetentionAsync(Ct));
+        Assert.Empty(await member.PollAsync(100, TimeSpan.FromMilliseconds(50), Ct)); // the partition ends at 10, nothing below it is left
+
+        await producer.ProduceAsync([Record("jobs", "k", "after")], Ct);
+        var next = await ConsumeAsync(member, 1);
+        Assert.Equal([10L], next.Select(r => r.Offset));
+        Assert.Equal("after", Text(next[0]));
+        Assert.Empty(await member.PollAsync(100, TimeSpan.FromMilliseconds(50), Ct));
+    }
+
+    [Fact]
     public async Task Sweep_KeepsRecordsYoungerThanTheRetention()
     {
         await using var log = _file.Open(o => o.DefaultRetention = TimeSpan.FromHours(1), _clock);
