@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
 using Sluice.Core.Stages;
 
 namespace Sluice.Server.Tests.Deploy;
@@ -128,6 +129,23 @@ public class DeployFilesTests
             Assert.DoesNotContain(Manifests("Deployment"), d => StagesRunBy(Args(d))?.Contains(projection.Name) == true);
             Assert.DoesNotContain(Manifests("ScaledObject"), s => s.Items("spec.triggers").Any(t => t.Str("metadata.consumerGroup") == projection.Name));
         }
+    }
+
+    [Fact]
+    public void TheApi_WarmsUpBeforeItReportsReady()
+    {
+        var api = Assert.Single(Manifests("Deployment"), d => Args(d).FirstOrDefault() == "api");
+        var container = Assert.Single(api.Items("spec.template.spec.containers"));
+        var variable = Assert.Single(container.Items("env"), e => e.Str("name") == "Sluice__Warmup__Enabled");
+
+        // The variable binds to the warm-up's option the way the host reads its environment.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new(variable.Str("name")!.Replace("__", ":", StringComparison.Ordinal), variable.Str("value"))])
+            .Build();
+        var options = new Sluice.Server.Hosting.WarmupOptions();
+        configuration.GetSection(Sluice.Server.Hosting.WarmupOptions.Section).Bind(options);
+        Assert.True(options.Enabled);
+        Assert.Equal("/readyz", container.Str("readinessProbe.httpGet.path"));
     }
 
     [Fact]
