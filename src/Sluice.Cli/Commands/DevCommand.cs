@@ -33,14 +33,19 @@ internal static class DevCommand
 
             using var cluster = KafkaMockCluster.Start(brokerCount);
             cluster.SetConsumerGroupTimeouts(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1));
-            await Console.Out.WriteLineAsync($"bootstrap: {cluster.BootstrapServers}");
             if (result.GetValue(topics))
             {
                 foreach (var spec in TopicProvisioner.Specs(partitionCount))
                 {
                     cluster.CreateTopic(result.GetValue(prefix) + spec.Name, spec.Partitions, Math.Min(3, brokerCount));
                 }
+            }
 
+            // Announced once the topics exist: a client that starts on this line finds them all (the mock cannot create
+            // a missing one, so one created a moment too late left that client waiting for a controller until it timed out).
+            await Console.Out.WriteLineAsync($"bootstrap: {cluster.BootstrapServers}");
+            if (result.GetValue(topics))
+            {
                 await Console.Out.WriteLineAsync(
                     $"topics: {TopicProvisioner.Specs(partitionCount).Count} ({string.Join(", ", Topics.All)}, and each stage's retry and dead-letter topics), {partitionCount} partitions each");
             }
