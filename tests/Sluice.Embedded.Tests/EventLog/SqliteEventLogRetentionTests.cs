@@ -12,6 +12,15 @@ public sealed class SqliteEventLogRetentionTests : IDisposable
 
     public void Dispose() => _file.Dispose();
 
+    /// <summary>A log whose records are kept a day once read, and three days at most even unread.</summary>
+    private SqliteEventLog OpenWithHardCap() => _file.Open(
+        o =>
+        {
+            o.DefaultRetention = TimeSpan.FromDays(1);
+            o.MaxRetention = TimeSpan.FromDays(3);
+        },
+        _clock);
+
     [Fact]
     public async Task Sweep_DeletesExpiredRecordsEveryGroupRead_AndKeepsTheUnreadOnesPastTheRetention()
     {
@@ -64,13 +73,7 @@ public sealed class SqliteEventLogRetentionTests : IDisposable
     [Fact]
     public async Task TheHardCap_DeletesUnreadRecords_AndReportsWhichGroupsLostHowMany()
     {
-        await using var log = _file.Open(
-            o =>
-            {
-                o.DefaultRetention = TimeSpan.FromDays(1);
-                o.MaxRetention = TimeSpan.FromDays(3);
-            },
-            _clock);
+        await using var log = OpenWithHardCap();
         var losses = new List<RetentionLoss>();
         log.UnconsumedRecordsDeleted += losses.Add;
         await log.EnsureTopicsAsync([new TopicSpec("jobs", 1)], Ct);
@@ -101,13 +104,7 @@ public sealed class SqliteEventLogRetentionTests : IDisposable
     [Fact]
     public async Task AMemberWhoseUnreadRecordsTheHardCapDeleted_MovesPastTheGap_AndReadsWhatComesNextOnce()
     {
-        await using var log = _file.Open(
-            o =>
-            {
-                o.DefaultRetention = TimeSpan.FromDays(1);
-                o.MaxRetention = TimeSpan.FromDays(3);
-            },
-            _clock);
+        await using var log = OpenWithHardCap();
         await log.EnsureTopicsAsync([new TopicSpec("jobs", 1)], Ct);
         var producer = log.CreateProducer();
         await producer.ProduceAsync(Enumerable.Range(0, 10).Select(i => Record("jobs", "k", $"job-{i}")).ToList(), Ct);
